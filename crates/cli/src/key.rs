@@ -1,0 +1,1 @@
+//! `salt-rs-key`: being written.

@@ -1,0 +1,3 @@
+//! Master and minion configuration: Salt's key names and defaults, file:line errors
+
+#![forbid(unsafe_code)]

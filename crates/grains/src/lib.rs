@@ -1,0 +1,3 @@
+//! Grains collection on Linux, with the names and value shapes Salt uses
+
+#![forbid(unsafe_code)]

@@ -1,0 +1,3 @@
+//! The minion daemon as a library: auth state machine, one task per job
+
+#![forbid(unsafe_code)]

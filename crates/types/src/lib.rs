@@ -1,0 +1,19 @@
+//! Identifiers that cross trust boundaries, parsed once at the edge.
+//!
+//! Everything that arrives from the network or the command line and names a
+//! minion, a job or a file is turned into one of these types before any other
+//! code sees it. Their constructors are the only place the rules live, so a
+//! value of the type is proof that the rules held.
+
+#![forbid(unsafe_code)]
+
+mod jid;
+mod minion_id;
+mod safe_path;
+
+pub use jid::{Jid, JidError};
+pub use minion_id::{MinionId, MinionIdError};
+pub use safe_path::{SafePathError, SafeRelPath};
+
+/// The version reported by `test.version` and the `saltrs_version` grain.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
