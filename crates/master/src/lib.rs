@@ -1,3 +1,66 @@
-//! The master daemon as a library: master::run(settings, shutdown)
+//! The salt-rs master as a library: [`run`] binds the publish (PUB) and
+//! request (ROUTER) sockets and the local client socket, then serves until
+//! the shutdown token is cancelled.
+//!
+//! Where things live:
+//! - [`auth`]: enrolment (clear channel), session creation.
+//! - [`session`]: requests from enrolled minions (hello, heartbeat, returns).
+//! - [`publish`]: turning a client's request into a signed, encrypted publish.
+//! - [`clients`]: the Unix socket for salt-rs, salt-rs-run, salt-rs-key.
+//! - [`keywatch`]: key-state changes, publish-key rotation.
+//! - [`state`]: the shared state those pieces work on.
 
 #![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod clients;
+pub mod keywatch;
+pub mod publish;
+pub mod session;
+pub mod state;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use salt_config::MasterConfig;
+use tokio_util::sync::CancellationToken;
+
+pub use state::Master;
+
+/// Runs the master until `shutdown` is cancelled.
+pub async fn run(cfg: MasterConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let limits = salt_transport::Limits {
+        max_message: cfg.max_message_size,
+        send_timeout: std::time::Duration::from_secs(2),
+        queue: 10_000,
+    };
+    let pub_ep = format!("tcp://{}:{}", cfg.interface, cfg.publish_port);
+    let ret_ep = format!("tcp://{}:{}", cfg.interface, cfg.ret_port);
+    let publisher = salt_transport::Publisher::bind(&pub_ep, limits.clone())
+        .await
+        .with_context(|| format!("cannot bind the publish port {pub_ep}"))?;
+    let (router, router_rx) = salt_transport::Router::bind(&ret_ep, limits)
+        .await
+        .with_context(|| format!("cannot bind the request port {ret_ep}"))?;
+    tracing::info!(
+        publish = %publisher.local_endpoint(),
+        requests = %router.local_endpoint(),
+        "master listening"
+    );
+    let master = Arc::new(Master::new(cfg, publisher, router)?);
+    let listener = clients::bind(&master.cfg.sock_path())?;
+    let tasks = tokio_util::task::TaskTracker::new();
+    tasks.spawn(session::serve_router(
+        master.clone(),
+        router_rx,
+        shutdown.clone(),
+    ));
+    tasks.spawn(clients::serve(master.clone(), listener, shutdown.clone()));
+    tasks.spawn(keywatch::watch(master.clone(), shutdown.clone()));
+    tasks.close();
+    shutdown.cancelled().await;
+    tracing::info!("master shutting down");
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), tasks.wait()).await;
+    let _ = std::fs::remove_file(master.cfg.sock_path());
+    Ok(())
+}

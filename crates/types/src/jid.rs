@@ -30,7 +30,8 @@ impl Jid {
     /// A new jid from the current local time; strictly greater than every
     /// jid this process made before.
     pub fn generate() -> Self {
-        let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+        let now =
+            time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
         let mut n: u128 = format!(
             "{:04}{:02}{:02}{:02}{:02}{:02}{:06}",
             now.year(),
@@ -104,7 +105,12 @@ mod tests {
     #[test]
     fn parse_rejects_wrong_shapes() {
         assert!(Jid::parse("20261121210639212923").is_ok());
-        for bad in ["", "2026112121063921292", "2026112121063921292x", "202611212106392129233"] {
+        for bad in [
+            "",
+            "2026112121063921292",
+            "2026112121063921292x",
+            "202611212106392129233",
+        ] {
             assert!(Jid::parse(bad).is_err());
         }
     }

@@ -96,7 +96,15 @@ mod tests {
     #[test]
     fn refuses_escapes() {
         for bad in [
-            "", "/etc/passwd", "../x", "a/../../x", "a/./b", "a//b", "a\0b", "%2e%2e/x", "a\\..\\b",
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a/./b",
+            "a//b",
+            "a\0b",
+            "%2e%2e/x",
+            "a\\..\\b",
         ] {
             assert!(SafeRelPath::parse(bad).is_err(), "{bad:?} accepted");
         }

@@ -1,0 +1,122 @@
+//! `salt-rs-call FUNCTION [ARGS...]`: run an execution module on this host
+//! and print the result under `local:`, like `salt-call`. With `--local`
+//! (masterless) nothing is asked of a master; the modules available so far
+//! need nothing from it, so both modes run locally today.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use salt_exec::{Ctx, JobTable};
+use salt_output::Format;
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::publish::OutputFlags;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "salt-rs-call",
+    version,
+    about = "Run an execution module on this host.",
+    after_help = "Example: salt-rs-call --local test.ping"
+)]
+pub struct CallArgs {
+    /// Configuration directory (the minion's).
+    #[arg(short = 'c', long = "config-dir", default_value = "/etc/salt-rs")]
+    pub config_dir: PathBuf,
+    /// Run masterless.
+    #[arg(long = "local")]
+    pub local: bool,
+    /// Exit with the function's retcode.
+    #[arg(long = "retcode-passthrough")]
+    pub retcode_passthrough: bool,
+    /// Console log level.
+    #[arg(short = 'l', long = "log-level", default_value = "warning")]
+    pub log_level: String,
+    /// Use this minion id instead of the configured one.
+    #[arg(long = "id")]
+    pub id: Option<String>,
+    #[command(flatten)]
+    pub output: OutputFlags,
+    /// The function to run, e.g. test.ping.
+    pub function: String,
+    /// Arguments: positional values (YAML-typed) and key=value keyword arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+pub fn main() -> ExitCode {
+    let a = CallArgs::parse();
+    if let Err(e) = crate::logging::init(&a.log_level, None) {
+        eprintln!("salt-rs-call: {e}");
+        return ExitCode::from(2);
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("salt-rs-call: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(a)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("ERROR: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(a: CallArgs) -> Result<u8, String> {
+    let loaded = salt_config::load_minion(&a.config_dir).map_err(|e| e.to_string())?;
+    let mut cfg = loaded.config;
+    if let Some(id) = &a.id {
+        cfg.id = Some(id.clone());
+    }
+    let id = cfg
+        .resolve_id(salt_grains::fqdn)
+        .map_err(|e| e.to_string())?;
+    let grains = salt_grains::collect(&salt_grains::GrainsOptions {
+        id: id.to_string(),
+        config_dir: cfg.config_dir.clone(),
+        static_grains: cfg.grains.clone(),
+    });
+    let (args, kwargs) = salt_exec::parse_cli_args(&a.args).map_err(|e| e.to_string())?;
+    let cancel = CancellationToken::new();
+    let c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            c.cancel();
+        }
+    });
+    let cx = Ctx {
+        id,
+        grains: Arc::new(grains),
+        jid: None,
+        jobs: Arc::new(JobTable::new()),
+        cancel,
+    };
+    let res = match salt_exec::parse_call(&a.function, args, kwargs) {
+        Ok(call) => call.call(&cx).await,
+        Err(e) => e.into_result(),
+    };
+    let fmt = a.output.format(Format::Nested)?;
+    let opts = a.output.options(true);
+    let mut data = Map::new();
+    data.insert("local".into(), res.ret);
+    let text = salt_output::render_all_retcode(fmt, &Value::Object(data), res.retcode, &opts);
+    let mut out = a.output.sink()?;
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    if a.retcode_passthrough {
+        return Ok(u8::try_from(res.retcode.clamp(0, 255)).unwrap_or(1));
+    }
+    Ok(if res.success { 0 } else { 1 })
+}
+
+use std::io::Write;

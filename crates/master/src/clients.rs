@@ -1,0 +1,114 @@
+//! The local client socket (`<root>/run/salt-rs/master.sock`, mode 0600):
+//! salt-rs, salt-rs-run and salt-rs-key talk to the master here. Peers must
+//! be root or the master's own user (checked with SO_PEERCRED as well as by
+//! the file mode).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use salt_proto::local::{read_frame, write_frame};
+use salt_proto::messages::{ClientReply, ClientRequest};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::publish::{self, Outcome};
+use crate::state::Master;
+
+/// Binds the socket, replacing a stale one, with mode 0600.
+pub fn bind(path: &Path) -> anyhow::Result<UnixListener> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing stale {}", path.display())),
+    }
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
+    let l = UnixListener::bind(path);
+    nix::sys::stat::umask(old);
+    let l = l.with_context(|| format!("binding {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(l)
+}
+
+pub async fn serve(m: Arc<Master>, listener: UnixListener, shutdown: CancellationToken) {
+    let me = nix::unistd::getuid().as_raw();
+    loop {
+        let stream = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            r = listener.accept() => match r {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept on the local socket failed");
+                    continue;
+                }
+            },
+        };
+        match stream.peer_cred() {
+            Ok(c) if c.uid() == 0 || c.uid() == me => {}
+            _ => {
+                tracing::warn!("local client refused: not root nor the master's user");
+                continue;
+            }
+        }
+        tokio::spawn(connection(m.clone(), stream, shutdown.clone()));
+    }
+}
+
+async fn connection(m: Arc<Master>, stream: UnixStream, shutdown: CancellationToken) {
+    let (mut rd, mut wr) = stream.into_split();
+    let (tx, mut rx) = mpsc::channel(10_000);
+    let limit = m.limit();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            ev = rx.recv() => {
+                let Some(ev) = ev else { return };
+                if write_frame(&mut wr, &ClientReply::Return(ev)).await.is_err() {
+                    return;
+                }
+            }
+            req = read_frame::<_, ClientRequest>(&mut rd, limit) => {
+                let req = match req {
+                    Ok(Some(r)) => r,
+                    Ok(None) => return,
+                    Err(e) => {
+                        let _ = write_frame(&mut wr, &ClientReply::Error(e.to_string())).await;
+                        return;
+                    }
+                };
+                let reply = handle(&m, req, &tx).await;
+                if write_frame(&mut wr, &reply).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn handle(
+    m: &Arc<Master>,
+    req: ClientRequest,
+    tx: &mpsc::Sender<salt_proto::messages::ReturnEvent>,
+) -> ClientReply {
+    match req {
+        ClientRequest::Ping => ClientReply::Pong,
+        ClientRequest::KeysChanged => {
+            m.keys_changed.notify_one();
+            ClientReply::Ok
+        }
+        ClientRequest::PreviewTarget(t) => match publish::expected_minions(m, &t) {
+            Ok((_, ids)) => ClientReply::Minions(ids),
+            Err(e) => ClientReply::Error(e),
+        },
+        ClientRequest::Publish(p) => match publish::publish(m, p, tx.clone()).await {
+            Ok(Outcome::Published { jid, minions }) => ClientReply::Published { jid, minions },
+            Ok(Outcome::NoMatch) => ClientReply::NoMatch,
+            Err(e) => ClientReply::Error(e),
+        },
+    }
+}

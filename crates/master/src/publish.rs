@@ -1,0 +1,98 @@
+//! From a client's publish request to a signed, encrypted broadcast.
+//!
+//! The master expands nodegroups (minions never see them), works out which
+//! accepted minions the target matches from their cached grains (whom to
+//! wait for), registers the caller for the returns, and only then sends,
+//! so no return can arrive before anyone listens.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use salt_proto::messages::{Publish, PublishRequest, ReturnEvent};
+use salt_proto::{Envelope, Kind};
+use salt_target::{Facts, Target};
+use salt_types::{Jid, MinionId};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::state::{Master, lock};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Published { jid: Jid, minions: Vec<MinionId> },
+    NoMatch,
+}
+
+/// The accepted minions `target` matches (nodegroups expanded).
+pub fn expected_minions(m: &Master, target: &Target) -> Result<(Target, Vec<MinionId>), String> {
+    let expanded =
+        salt_target::expand_nodegroups(target, &m.cfg.nodegroups).map_err(|e| e.to_string())?;
+    let compiled = expanded.compile().map_err(|e| e.to_string())?;
+    let accepted: Vec<MinionId> = lock(&m.accepted).iter().cloned().collect();
+    let grains = lock(&m.grains);
+    let empty = Value::Object(Default::default());
+    let values: Vec<(MinionId, Value)> = accepted
+        .into_iter()
+        .map(|id| {
+            let g = grains.get(&id).map(|g| Value::Object(g.clone()));
+            (id, g.unwrap_or_else(|| empty.clone()))
+        })
+        .collect();
+    drop(grains);
+    let matched = salt_target::select(
+        &compiled,
+        values.iter().map(|(id, g)| Facts {
+            id: id.as_str(),
+            grains: g,
+            pillar: None,
+        }),
+    );
+    let mut ids: Vec<MinionId> = matched
+        .into_iter()
+        .filter_map(|s| MinionId::parse(&s).ok())
+        .collect();
+    ids.sort();
+    Ok((expanded, ids))
+}
+
+/// Publishes a job; `waiter` receives its returns.
+pub async fn publish(
+    m: &Arc<Master>,
+    req: PublishRequest,
+    waiter: mpsc::Sender<ReturnEvent>,
+) -> Result<Outcome, String> {
+    let (target, minions) = expected_minions(m, &req.target)?;
+    if minions.is_empty() {
+        return Ok(Outcome::NoMatch);
+    }
+    let jid = Jid::generate();
+    lock(&m.waiters).entry(jid).or_default().push(waiter);
+    let publish = Publish {
+        jid,
+        target,
+        fun: req.fun,
+        arg: req.arg,
+        kwarg: req.kwarg,
+        user: req.user,
+        expires_ms: salt_proto::now_ms() + m.cfg.job_expiry * 1000,
+    };
+    let env = {
+        let pk = lock(&m.publish_key);
+        Envelope::sealed(
+            &m.keys,
+            Kind::Publish,
+            "master",
+            "*",
+            pk.id,
+            &pk.key,
+            &publish,
+        )
+        .map_err(|e| e.to_string())?
+    };
+    m.publisher
+        .publish(Bytes::from(env.encode()))
+        .await
+        .map_err(|e| format!("publish failed: {e}"))?;
+    tracing::info!(%jid, fun = %publish.fun, minions = minions.len(), "job published");
+    Ok(Outcome::Published { jid, minions })
+}

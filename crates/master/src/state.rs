@@ -1,0 +1,157 @@
+//! The master's shared state: keys, sessions, the publish key, the cache of
+//! minion grains, and who waits for which job's returns.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::Context;
+use salt_config::MasterConfig;
+use salt_pki::KeyStore;
+use salt_proto::crypto::SymKey;
+use salt_proto::messages::ReturnEvent;
+use salt_proto::replay::ReplayGuard;
+use salt_proto::{NodeKeys, PublicKeys};
+use salt_transport::{PeerId, Publisher, Router};
+use salt_types::{Jid, MinionId};
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+
+/// One enrolled minion's live session.
+pub struct Session {
+    pub session_id: u64,
+    pub key: SymKey,
+    pub public: PublicKeys,
+    /// Where to route replies; refreshed from every verified message and
+    /// never used as identity.
+    pub peer: PeerId,
+    pub last_seen: Instant,
+}
+
+/// Current publish key and its id (ids increase with each rotation).
+pub struct PublishKey {
+    pub id: u64,
+    pub key: SymKey,
+}
+
+pub struct Master {
+    pub cfg: MasterConfig,
+    pub keys: NodeKeys,
+    pub public_pem: String,
+    pub keystore: KeyStore,
+    pub publisher: Publisher,
+    pub router: Router,
+    pub sessions: Mutex<HashMap<MinionId, Session>>,
+    pub publish_key: Mutex<PublishKey>,
+    pub replay: Mutex<ReplayGuard>,
+    pub grains: Mutex<HashMap<MinionId, Map<String, Value>>>,
+    pub accepted: Mutex<BTreeSet<MinionId>>,
+    pub waiters: Mutex<HashMap<Jid, Vec<mpsc::Sender<ReturnEvent>>>>,
+    /// Poked by salt-rs-key through the local socket.
+    pub keys_changed: tokio::sync::Notify,
+}
+
+impl Master {
+    pub fn new(cfg: MasterConfig, publisher: Publisher, router: Router) -> anyhow::Result<Self> {
+        let pki = cfg.pki_dir();
+        let keys = NodeKeys::load_or_generate(&pki, "master")
+            .with_context(|| format!("master keys in {}", pki.display()))?;
+        let public_pem = keys.public().to_pem();
+        let keystore =
+            KeyStore::open(&pki).with_context(|| format!("key store {}", pki.display()))?;
+        let accepted: BTreeSet<MinionId> = keystore
+            .list(salt_pki::KeyState::Accepted)
+            .context("listing accepted keys")?
+            .into_iter()
+            .collect();
+        let master = Self {
+            keys,
+            public_pem,
+            keystore,
+            publisher,
+            router,
+            sessions: Mutex::new(HashMap::new()),
+            publish_key: Mutex::new(PublishKey {
+                id: initial_key_id(),
+                key: SymKey::random(),
+            }),
+            replay: Mutex::new(ReplayGuard::default()),
+            grains: Mutex::new(HashMap::new()),
+            accepted: Mutex::new(accepted),
+            waiters: Mutex::new(HashMap::new()),
+            keys_changed: tokio::sync::Notify::new(),
+            cfg,
+        };
+        master.load_grains_cache();
+        Ok(master)
+    }
+
+    pub fn limit(&self) -> usize {
+        self.cfg.max_message_size
+    }
+
+    fn grains_cache_dir(&self) -> PathBuf {
+        self.cfg.cachedir().join("minions")
+    }
+
+    /// Stores a minion's grains in memory and on disk (for targeting after
+    /// a restart, before the minion says hello again).
+    pub fn store_grains(&self, id: &MinionId, grains: Map<String, Value>) {
+        let dir = self.grains_cache_dir().join(id.as_str());
+        let data = serde_json::to_vec(&grains).unwrap_or_default();
+        if let Err(e) = std::fs::create_dir_all(&dir)
+            .and_then(|_| std::fs::write(dir.join("grains.json.tmp"), &data))
+            .and_then(|_| std::fs::rename(dir.join("grains.json.tmp"), dir.join("grains.json")))
+        {
+            tracing::warn!(minion = %id, error = %e, "cannot cache grains");
+        }
+        lock(&self.grains).insert(id.clone(), grains);
+    }
+
+    fn load_grains_cache(&self) {
+        let Ok(rd) = std::fs::read_dir(self.grains_cache_dir()) else {
+            return;
+        };
+        let mut g = lock(&self.grains);
+        for e in rd.flatten() {
+            let Some(id) = e.file_name().to_str().and_then(|s| MinionId::parse(s).ok()) else {
+                continue;
+            };
+            if let Ok(bytes) = std::fs::read(e.path().join("grains.json")) {
+                if let Ok(m) = serde_json::from_slice::<Map<String, Value>>(&bytes) {
+                    g.insert(id, m);
+                }
+            }
+        }
+    }
+
+    /// Delivers a return to every local client waiting for its jid.
+    pub fn deliver(&self, ev: ReturnEvent) {
+        let mut w = lock(&self.waiters);
+        if let Some(list) = w.get_mut(&ev.jid) {
+            list.retain(|tx| match tx.try_send(ev.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::warn!(jid = %ev.jid, "client too slow, return dropped for it");
+                    true
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            });
+            if list.is_empty() {
+                w.remove(&ev.jid);
+            }
+        }
+    }
+}
+
+/// Locks a std mutex, recovering from poisoning (state stays usable).
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Publish key ids start from the clock so that they keep increasing
+/// across master restarts.
+fn initial_key_id() -> u64 {
+    salt_proto::now_ms()
+}

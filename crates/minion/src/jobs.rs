@@ -1,0 +1,114 @@
+//! Running jobs: the target check against the minion's own id and grains,
+//! at-most-once per jid, one task per job, the return handed back to the
+//! link of the master that sent the job.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use salt_exec::{Ctx, RunningJob};
+use salt_proto::messages::{JobReturn, Publish};
+use salt_target::Facts;
+use salt_types::Jid;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::Minion;
+
+/// Jids already run (until they expire): a job runs at most once even when
+/// it arrives twice (two masters, a resend, a replayed publish).
+#[derive(Default)]
+pub struct SeenJobs(Mutex<HashMap<Jid, u64>>);
+
+impl SeenJobs {
+    /// True the first time `jid` is offered; forgets expired jids.
+    pub fn first_time(&self, jid: Jid, expires_ms: u64, now_ms: u64) -> bool {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() > 1024 {
+            m.retain(|_, exp| *exp > now_ms);
+        }
+        if m.contains_key(&jid) {
+            return false;
+        }
+        m.insert(jid, expires_ms);
+        true
+    }
+}
+
+/// Whether this minion is targeted by `p`.
+pub fn targeted(minion: &Minion, p: &Publish) -> bool {
+    let compiled = match p.target.compile() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(jid = %p.jid, error = %e, "publish with a bad target ignored");
+            return false;
+        }
+    };
+    let grains = Value::Object((*minion.grains).clone());
+    compiled.matches(&Facts {
+        id: minion.id.as_str(),
+        grains: &grains,
+        pillar: None,
+    })
+}
+
+/// Checks expiry, target and duplicates, then runs the job in its own task.
+pub fn dispatch(minion: &Arc<Minion>, p: Publish, returns: mpsc::Sender<JobReturn>) {
+    let now = salt_proto::now_ms();
+    if p.expires_ms < now {
+        tracing::debug!(jid = %p.jid, "expired job ignored");
+        return;
+    }
+    if !targeted(minion, &p) {
+        return;
+    }
+    if !minion.seen.first_time(p.jid, p.expires_ms, now) {
+        tracing::debug!(jid = %p.jid, "job already run here");
+        return;
+    }
+    tracing::info!(jid = %p.jid, fun = %p.fun, "running job");
+    let m = minion.clone();
+    minion.job_tasks.spawn(async move {
+        let ret = run_job(&m, &p).await;
+        if returns.send(ret).await.is_err() {
+            tracing::warn!(jid = %p.jid, "return lost: the master link is gone");
+        }
+    });
+}
+
+async fn run_job(m: &Arc<Minion>, p: &Publish) -> JobReturn {
+    let cancel = m.shutdown.child_token();
+    let tgt = serde_json::to_value(&p.target.tgt).unwrap_or(Value::Null);
+    let tgt_type = serde_json::to_value(p.target.tgt_type)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let _guard = m.jobs.start(RunningJob {
+        jid: p.jid,
+        fun: p.fun.clone(),
+        arg: p.arg.clone(),
+        pid: std::process::id(),
+        tgt,
+        tgt_type,
+        user: p.user.clone(),
+        cancel: cancel.clone(),
+    });
+    let cx = Ctx {
+        id: m.id.clone(),
+        grains: m.grains.clone(),
+        jid: Some(p.jid),
+        jobs: m.jobs.clone(),
+        cancel,
+    };
+    let res = match salt_exec::parse_call(&p.fun, p.arg.clone(), p.kwarg.clone()) {
+        Ok(call) => call.call(&cx).await,
+        Err(e) => e.into_result(),
+    };
+    JobReturn {
+        jid: p.jid,
+        fun: p.fun.clone(),
+        fun_args: p.arg.clone(),
+        ret: res.ret,
+        retcode: res.retcode,
+        success: res.success,
+    }
+}

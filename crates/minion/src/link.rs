@@ -1,0 +1,573 @@
+//! One minion's connection to one master, as a state machine:
+//!
+//! `Enrolling` (request sent, waiting for the signed reply) ->
+//! `Waiting` (pending/rejected/denied: retry after `acceptance_wait_time`
+//! plus jitter) -> `Session` (hello, heartbeats, jobs, returns).
+//!
+//! The DEALER of zeromq 0.7 never reconnects after the master restarts, so
+//! when a request goes unanswered for three heartbeat intervals, or the
+//! master says it has no session for us, the DEALER is recreated (with the
+//! `recon_default`/`recon_max` back-off) and the minion enrols again. The
+//! SUB socket reconnects by itself. Returns stay queued until the master
+//! acknowledges them, and are sent again after every new session.
+
+use std::collections::BTreeMap;
+use std::net::ToSocketAddrs;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use salt_proto::crypto::SymKey;
+use salt_proto::messages::{ClearReply, JobReturn, MasterMessage, MinionRequest, Publish};
+use salt_proto::replay::ReplayGuard;
+use salt_proto::{Envelope, Kind, PublicKeys};
+use salt_transport::{Backoff, Dealer, Limits, Subscriber};
+use salt_types::Jid;
+use tokio::sync::mpsc;
+
+use crate::Minion;
+use crate::enroll::{self, Answer, Attempt, Pin, SessionKeys};
+use crate::jobs;
+
+/// How long an enrolment request may go unanswered before the DEALER is
+/// recreated and the request sent again.
+const AUTH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Publishes kept while waiting for a newer publish key.
+const MAX_BUFFERED: usize = 64;
+
+enum Phase {
+    Enrolling { attempt: Attempt, sent: Instant },
+    Waiting { until: Instant },
+    Session(SessionKeys),
+}
+
+pub struct MasterLink {
+    minion: Arc<Minion>,
+    master: String,
+    pin: Pin,
+}
+
+struct Live {
+    dealer: Dealer,
+    sub: Subscriber,
+    phase: Phase,
+    master_key: Option<PublicKeys>,
+    old_publish_key: Option<(u64, SymKey)>,
+    replay: ReplayGuard,
+    pending: BTreeMap<Jid, JobReturn>,
+    buffered: Vec<Envelope>,
+    asked_key: Option<Instant>,
+    waiting_since: Option<Instant>,
+    seq: u64,
+    accept_attempts: u32,
+    reconnects: u32,
+    ret_tx: mpsc::Sender<JobReturn>,
+}
+
+impl MasterLink {
+    pub fn new(minion: Arc<Minion>, master: String, idx: usize, count: usize) -> Self {
+        let pki = minion.cfg.pki_dir();
+        let file = if count <= 1 || idx == 0 {
+            "minion_master.pub".to_owned()
+        } else {
+            format!("minion_master.{}.pub", sanitize(&master))
+        };
+        let pin = Pin {
+            path: pki.join(file),
+            master_finger: minion.cfg.master_finger.clone(),
+        };
+        Self {
+            minion,
+            master,
+            pin,
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_message: self.minion.cfg.max_message_size,
+            send_timeout: Duration::from_secs(2),
+            queue: 1024,
+        }
+    }
+
+    fn backoff(&self) -> Backoff {
+        Backoff {
+            initial: Duration::from_millis(self.minion.cfg.recon_default),
+            max: Duration::from_millis(
+                self.minion.cfg.recon_max.max(self.minion.cfg.recon_default),
+            ),
+            randomize: self.minion.cfg.recon_randomize,
+        }
+    }
+
+    fn heartbeat(&self) -> Duration {
+        Duration::from_secs(self.minion.cfg.heartbeat_interval.max(1))
+    }
+
+    /// Resolves the master's address; retried with back-off until it works.
+    async fn endpoints(&self) -> Option<(String, String)> {
+        let mut attempt = 0;
+        loop {
+            let host = self.master.clone();
+            let port = self.minion.cfg.master_port;
+            let resolved = tokio::task::spawn_blocking(move || {
+                (host.as_str(), port)
+                    .to_socket_addrs()
+                    .ok()
+                    .and_then(|mut a| a.next())
+            })
+            .await
+            .ok()
+            .flatten();
+            if let Some(addr) = resolved {
+                let ip = addr.ip();
+                let fmt = |p: u16| match ip {
+                    std::net::IpAddr::V6(v6) => format!("tcp://[{v6}]:{p}"),
+                    std::net::IpAddr::V4(v4) => format!("tcp://{v4}:{p}"),
+                };
+                return Some((
+                    fmt(self.minion.cfg.master_port),
+                    fmt(self.minion.cfg.publish_port),
+                ));
+            }
+            tracing::warn!(master = %self.master, "cannot resolve the master's address; retrying");
+            attempt += 1;
+            tokio::select! {
+                _ = self.minion.shutdown.cancelled() => return None,
+                _ = tokio::time::sleep(self.backoff().delay(attempt)) => {}
+            }
+        }
+    }
+
+    pub async fn run(self) {
+        let Some((ret_ep, pub_ep)) = self.endpoints().await else {
+            return;
+        };
+        let sub = tokio::select! {
+            _ = self.minion.shutdown.cancelled() => return,
+            s = Subscriber::connect(&pub_ep, self.limits()) => match s {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(endpoint = %pub_ep, error = %e, "cannot open the publish connection");
+                    return;
+                }
+            },
+        };
+        let dealer = tokio::select! {
+            _ = self.minion.shutdown.cancelled() => return,
+            d = Dealer::connect(&ret_ep, self.limits(), self.backoff()) => match d {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(endpoint = %ret_ep, error = %e, "cannot open the request connection");
+                    return;
+                }
+            },
+        };
+        let (ret_tx, mut ret_rx) = mpsc::channel::<JobReturn>(1024);
+        let mut live = Live {
+            dealer,
+            sub,
+            phase: Phase::Waiting {
+                until: Instant::now(),
+            },
+            master_key: self.pin.pinned(),
+            old_publish_key: None,
+            replay: ReplayGuard::default(),
+            pending: BTreeMap::new(),
+            buffered: Vec::new(),
+            asked_key: None,
+            waiting_since: None,
+            seq: 0,
+            accept_attempts: 0,
+            reconnects: 0,
+            ret_tx,
+        };
+        let mut next_heartbeat = Instant::now() + self.heartbeat();
+        loop {
+            let deadline = self.deadline(&live, next_heartbeat);
+            tokio::select! {
+                _ = self.minion.shutdown.cancelled() => {
+                    self.flush_returns(&mut live, &mut ret_rx).await;
+                    return;
+                }
+                _ = tokio::time::sleep_until(deadline.into()) => {
+                    self.on_timer(&mut live, &mut next_heartbeat).await;
+                }
+                msg = live.dealer.recv() => match msg {
+                    Some(b) => self.on_dealer(&mut live, &b).await,
+                    None => self.restart(&mut live, "request connection closed").await,
+                },
+                msg = live.sub.recv() => {
+                    if let Some(b) = msg {
+                        self.on_publish(&mut live, &b).await;
+                    }
+                }
+                Some(r) = ret_rx.recv() => {
+                    live.pending.insert(r.jid, r.clone());
+                    if matches!(live.phase, Phase::Session(_)) {
+                        self.send(&mut live, &MinionRequest::Return(r)).await;
+                    }
+                }
+            }
+        }
+    }
+
+    fn deadline(&self, live: &Live, next_heartbeat: Instant) -> Instant {
+        match &live.phase {
+            Phase::Enrolling { sent, .. } => *sent + AUTH_TIMEOUT,
+            Phase::Waiting { until } => *until,
+            Phase::Session(_) => next_heartbeat,
+        }
+    }
+
+    async fn on_timer(&self, live: &mut Live, next_heartbeat: &mut Instant) {
+        match &live.phase {
+            Phase::Enrolling { .. } => {
+                tracing::debug!(master = %self.master, "no answer to enrolment; reconnecting");
+                self.reconnect(live).await;
+                self.enroll(live).await;
+            }
+            Phase::Waiting { .. } => self.enroll(live).await,
+            Phase::Session(_) => {
+                *next_heartbeat = Instant::now() + self.heartbeat();
+                if let Some(since) = live.waiting_since {
+                    if since.elapsed() > self.heartbeat() * 3 {
+                        self.restart(live, "master stopped answering").await;
+                        return;
+                    }
+                }
+                live.seq += 1;
+                let seq = live.seq;
+                self.send(live, &MinionRequest::Heartbeat { seq }).await;
+                // Unacknowledged returns are sent again now and then.
+                let again: Vec<JobReturn> = live.pending.values().cloned().collect();
+                for r in again {
+                    self.send(live, &MinionRequest::Return(r)).await;
+                }
+            }
+        }
+    }
+
+    /// Recreates the DEALER and enrols again.
+    async fn restart(&self, live: &mut Live, why: &str) {
+        tracing::info!(master = %self.master, reason = why, "re-establishing the session");
+        self.reconnect(live).await;
+        self.enroll(live).await;
+    }
+
+    async fn reconnect(&self, live: &mut Live) {
+        live.reconnects += 1;
+        live.waiting_since = None;
+        if let Err(e) = live.dealer.reconnect().await {
+            tracing::warn!(master = %self.master, error = %e, "reconnect failed");
+        }
+    }
+
+    async fn enroll(&self, live: &mut Live) {
+        let attempt = enroll::request(&self.minion.keys, &self.minion.id);
+        let bytes = Bytes::from(attempt.envelope.encode());
+        if let Err(e) = live.dealer.send(bytes).await {
+            tracing::debug!(error = %e, "enrolment request not sent");
+        }
+        live.phase = Phase::Enrolling {
+            attempt,
+            sent: Instant::now(),
+        };
+    }
+
+    fn acceptance_wait(&self, attempts: u32) -> Duration {
+        let cfg = &self.minion.cfg;
+        let base = cfg.acceptance_wait_time.max(1);
+        let mut secs = base;
+        if cfg.acceptance_wait_time_max > base {
+            secs = (base * u64::from(attempts.max(1))).min(cfg.acceptance_wait_time_max);
+        }
+        let jitter = fastrand::u64(0..=secs * 100);
+        Duration::from_secs(secs) + Duration::from_millis(jitter)
+    }
+
+    async fn on_dealer(&self, live: &mut Live, bytes: &[u8]) {
+        let limit = self.minion.cfg.max_message_size;
+        let Ok(env) = Envelope::decode(bytes, limit) else {
+            return;
+        };
+        let id = self.minion.id.as_str();
+        match env.kind {
+            Kind::EnrollReply => {
+                if let Phase::Enrolling { attempt, .. } = &live.phase {
+                    let (answer, key) =
+                        enroll::answer(&self.minion.keys, id, attempt, &env, &self.pin, limit);
+                    self.on_answer(live, answer, key).await;
+                    return;
+                }
+                // A signed "enrol again" from our master.
+                let Some(master) = live.master_key.clone() else {
+                    return;
+                };
+                let Ok(v) =
+                    env.open_clear::<ClearReply>(Kind::EnrollReply, Some(id), &master, limit)
+                else {
+                    return;
+                };
+                if live
+                    .replay
+                    .check(v.nonce(), v.ts(), salt_proto::now_ms())
+                    .is_err()
+                {
+                    return;
+                }
+                if let ClearReply::Reauth { reason } = v.into_inner() {
+                    tracing::info!(master = %self.master, reason, "master asked to authenticate again");
+                    live.waiting_since = None;
+                    let delay = self.backoff().delay(0);
+                    live.phase = Phase::Waiting {
+                        until: Instant::now()
+                            + Duration::from_millis(fastrand::u64(0..=delay.as_millis() as u64)),
+                    };
+                }
+            }
+            Kind::Session => {
+                let (Phase::Session(s), Some(master)) = (&live.phase, live.master_key.clone())
+                else {
+                    return;
+                };
+                if env.key_id != s.session_id {
+                    return;
+                }
+                let Ok(v) = env.open_sealed::<MasterMessage>(
+                    Kind::Session,
+                    Some(id),
+                    &master,
+                    &s.key,
+                    limit,
+                ) else {
+                    tracing::debug!("session message refused");
+                    return;
+                };
+                if live
+                    .replay
+                    .check(v.nonce(), v.ts(), salt_proto::now_ms())
+                    .is_err()
+                {
+                    return;
+                }
+                live.waiting_since = None;
+                self.on_master_message(live, v.into_inner()).await;
+            }
+            Kind::Enroll | Kind::Publish => {}
+        }
+    }
+
+    async fn on_answer(&self, live: &mut Live, answer: Answer, key: Option<PublicKeys>) {
+        match answer {
+            Answer::Accepted(s) => {
+                tracing::info!(master = %self.master, "authenticated with the master");
+                live.master_key = key;
+                live.accept_attempts = 0;
+                live.reconnects = 0;
+                live.phase = Phase::Session(s);
+                let grains = (*self.minion.grains).clone();
+                self.send(live, &MinionRequest::Hello { grains }).await;
+                let again: Vec<JobReturn> = live.pending.values().cloned().collect();
+                for r in again {
+                    self.send(live, &MinionRequest::Return(r)).await;
+                }
+                self.replay_buffered(live).await;
+            }
+            Answer::Pending => {
+                live.accept_attempts += 1;
+                let wait = self.acceptance_wait(live.accept_attempts);
+                tracing::info!(
+                    master = %self.master,
+                    "the master has not accepted this minion's key yet; retrying in {:.1}s",
+                    wait.as_secs_f64()
+                );
+                live.phase = Phase::Waiting {
+                    until: Instant::now() + wait,
+                };
+            }
+            Answer::Rejected | Answer::Denied => {
+                live.accept_attempts += 1;
+                let what = if matches!(answer, Answer::Rejected) {
+                    "rejected"
+                } else {
+                    "denied (another key is registered under this id)"
+                };
+                tracing::error!(master = %self.master, "the master {what} this minion's key");
+                live.phase = Phase::Waiting {
+                    until: Instant::now() + self.acceptance_wait(live.accept_attempts),
+                };
+            }
+            Answer::WrongMaster(e) => {
+                tracing::error!(master = %self.master, "refusing the master: {e}");
+                live.phase = Phase::Waiting {
+                    until: Instant::now() + self.acceptance_wait(1),
+                };
+            }
+            Answer::Ignore(why) => tracing::debug!(why, "enrolment reply ignored"),
+        }
+    }
+
+    async fn on_master_message(&self, live: &mut Live, msg: MasterMessage) {
+        match msg {
+            MasterMessage::HelloAck => {}
+            MasterMessage::HeartbeatAck { publish_key_id, .. } => {
+                if let Phase::Session(s) = &live.phase {
+                    if publish_key_id != s.publish_key_id {
+                        self.ask_publish_key(live).await;
+                    }
+                }
+            }
+            MasterMessage::ReturnAck { jid } => {
+                live.pending.remove(&jid);
+            }
+            MasterMessage::PublishKey { key_id, key } => {
+                let Ok(k) = <[u8; 32]>::try_from(key.as_slice()) else {
+                    return;
+                };
+                if let Phase::Session(s) = &mut live.phase {
+                    if key_id != s.publish_key_id {
+                        let old = std::mem::replace(&mut s.publish_key, SymKey(k));
+                        live.old_publish_key = Some((s.publish_key_id, old));
+                        s.publish_key_id = key_id;
+                        tracing::info!(key_id, "new publish key");
+                    }
+                }
+                live.asked_key = None;
+                self.replay_buffered(live).await;
+            }
+            MasterMessage::Job(p) => jobs::dispatch(&self.minion, p, live.ret_tx.clone()),
+        }
+    }
+
+    async fn ask_publish_key(&self, live: &mut Live) {
+        if live
+            .asked_key
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+        {
+            return;
+        }
+        live.asked_key = Some(Instant::now());
+        self.send(live, &MinionRequest::GetPublishKey).await;
+    }
+
+    async fn replay_buffered(&self, live: &mut Live) {
+        let envs = std::mem::take(&mut live.buffered);
+        for env in envs {
+            self.open_publish(live, env).await;
+        }
+    }
+
+    async fn on_publish(&self, live: &mut Live, bytes: &[u8]) {
+        let Ok(env) = Envelope::decode(bytes, self.minion.cfg.max_message_size) else {
+            return;
+        };
+        if env.kind != Kind::Publish {
+            return;
+        }
+        let Some(master) = live.master_key.clone() else {
+            return;
+        };
+        if env.verify_signature(&master).is_err() {
+            tracing::debug!("publish with a bad signature ignored");
+            return;
+        }
+        self.open_publish(live, env).await;
+    }
+
+    /// Decrypts a publish whose signature is already known good, or keeps
+    /// it until the key it needs arrives.
+    async fn open_publish(&self, live: &mut Live, env: Envelope) {
+        let limit = self.minion.cfg.max_message_size;
+        let Some(master) = live.master_key.clone() else {
+            return;
+        };
+        let key = match &live.phase {
+            Phase::Session(s) if s.publish_key_id == env.key_id => Some(s.publish_key.clone()),
+            _ => match &live.old_publish_key {
+                Some((id, k)) if *id == env.key_id => Some(k.clone()),
+                _ => None,
+            },
+        };
+        let Some(key) = key else {
+            let newer = match &live.phase {
+                Phase::Session(s) => env.key_id > s.publish_key_id,
+                _ => true,
+            };
+            if newer && live.buffered.len() < MAX_BUFFERED {
+                live.buffered.push(env);
+                if matches!(live.phase, Phase::Session(_)) {
+                    self.ask_publish_key(live).await;
+                }
+            }
+            return;
+        };
+        let p = match env.open_sealed::<Publish>(Kind::Publish, Some("*"), &master, &key, limit) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::debug!(error = %e, "publish refused");
+                return;
+            }
+        };
+        if let Err(e) = live.replay.check(p.nonce(), p.ts(), salt_proto::now_ms()) {
+            tracing::debug!(error = %e, "publish refused");
+            return;
+        }
+        jobs::dispatch(&self.minion, p.into_inner(), live.ret_tx.clone());
+    }
+
+    async fn send(&self, live: &mut Live, msg: &MinionRequest) {
+        let Phase::Session(s) = &live.phase else {
+            return;
+        };
+        let env = match Envelope::sealed(
+            &self.minion.keys,
+            Kind::Session,
+            self.minion.id.as_str(),
+            "master",
+            s.session_id,
+            &s.key,
+            msg,
+        ) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode a message to the master");
+                return;
+            }
+        };
+        if live.waiting_since.is_none() {
+            live.waiting_since = Some(Instant::now());
+        }
+        if let Err(e) = live.dealer.send(Bytes::from(env.encode())).await {
+            tracing::debug!(error = %e, "message to the master not sent");
+        }
+    }
+
+    /// At shutdown: give finished jobs a moment to hand their returns over.
+    async fn flush_returns(&self, live: &mut Live, rx: &mut mpsc::Receiver<JobReturn>) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while let Ok(Some(r)) = tokio::time::timeout_at(deadline.into(), rx.recv()).await {
+            live.pending.insert(r.jid, r.clone());
+            self.send(live, &MinionRequest::Return(r)).await;
+        }
+        if !live.pending.is_empty() {
+            tracing::warn!(
+                count = live.pending.len(),
+                "returns not acknowledged at shutdown"
+            );
+        }
+    }
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
