@@ -1,0 +1,45 @@
+//! Execution modules, one file per Salt module. Each file holds one argument
+//! struct per function (`impl ExecFn`), its documentation with a CLI example,
+//! and its tests. The registry (`registry.rs`) lists them.
+
+pub mod cmd;
+pub mod grains;
+pub mod saltutil;
+pub mod sys;
+pub mod test;
+
+/// A context for unit tests: id `minion1`, a few grains, no jid.
+#[cfg(test)]
+pub(crate) fn test_ctx() -> crate::Ctx {
+    use std::sync::Arc;
+    let grains = serde_json::json!({
+        "id": "minion1",
+        "os": "Debian",
+        "osrelease_info": [12, 4],
+        "ip4_interfaces": {"lo": ["127.0.0.1"], "eth0": ["192.0.2.10", "192.0.2.11"]},
+        "roles": [{"web": {"port": 80}}, "db"],
+    });
+    crate::Ctx {
+        id: salt_types::MinionId::parse("minion1").expect("valid id"),
+        grains: Arc::new(grains.as_object().cloned().unwrap_or_default()),
+        jid: None,
+        jobs: Arc::new(crate::JobTable::new()),
+        cancel: tokio_util::sync::CancellationToken::new(),
+    }
+}
+
+/// Parses and runs one call in a test context.
+#[cfg(test)]
+pub(crate) async fn run_in(
+    cx: &crate::Ctx,
+    fun: &str,
+    args: serde_json::Value,
+    kwargs: serde_json::Value,
+) -> crate::ExecResult {
+    let args = args.as_array().cloned().unwrap_or_default();
+    let kwargs = kwargs.as_object().cloned().unwrap_or_default();
+    match crate::parse_call(fun, args, kwargs) {
+        Ok(call) => call.call(cx).await,
+        Err(e) => e.into_result(),
+    }
+}

@@ -1,0 +1,120 @@
+//! `saltutil.*` job control: list, find and kill the jobs running on this
+//! minion, through the shared [`crate::JobTable`].
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::{Ctx, ExecError, ExecFn, de};
+use salt_types::Jid;
+
+/// `saltutil.running`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Running {}
+
+impl ExecFn for Running {
+    const POSITIONAL: &'static [&'static str] = &[];
+    const DOC: &'static str = "Return the jobs running on the minion: jid, fun, arg, pid, tgt, tgt_type, user.\n\nCLI Example:\n\n    salt '*' saltutil.running\n";
+    type Output = Vec<Value>;
+
+    async fn call(self, cx: &Ctx) -> Result<Vec<Value>, ExecError> {
+        Ok(cx.jobs.running().iter().map(|j| j.info()).collect())
+    }
+}
+
+/// `saltutil.find_job jid`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindJob {
+    #[serde(deserialize_with = "de::string_like")]
+    jid: String,
+}
+
+impl ExecFn for FindJob {
+    const POSITIONAL: &'static [&'static str] = &["jid"];
+    const REQUIRED: usize = 1;
+    const DOC: &'static str = "Return the data of the running job JID, or {} if it is not running.\n\nCLI Example:\n\n    salt '*' saltutil.find_job <job id>\n";
+    type Output = Value;
+
+    async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
+        Ok(Jid::parse(&self.jid)
+            .ok()
+            .and_then(|j| cx.jobs.find(&j))
+            .map_or_else(|| Value::Object(Map::new()), |j| j.info()))
+    }
+}
+
+/// `saltutil.kill_job jid`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KillJob {
+    #[serde(deserialize_with = "de::string_like")]
+    jid: String,
+}
+
+impl ExecFn for KillJob {
+    const POSITIONAL: &'static [&'static str] = &["jid"];
+    const REQUIRED: usize = 1;
+    const DOC: &'static str = "Stop the running job JID (its processes are killed); returns \"\" if it is not running.\n\nCLI Example:\n\n    salt '*' saltutil.kill_job <job id>\n";
+    type Output = String;
+
+    async fn call(self, cx: &Ctx) -> Result<String, ExecError> {
+        let Ok(jid) = Jid::parse(&self.jid) else {
+            return Ok(String::new());
+        };
+        let Some(job) = cx.jobs.find(&jid) else {
+            return Ok(String::new());
+        };
+        cx.jobs.kill(&jid);
+        Ok(format!("Signal 9 sent to job {jid} at pid {}", job.pid))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RunningJob;
+    use crate::modules::{run_in, test_ctx};
+    use serde_json::json;
+    use tokio_util::sync::CancellationToken;
+
+    #[tokio::test]
+    async fn find_job_returns_the_dict_or_empty() {
+        let cx = test_ctx();
+        let jid = Jid::parse("20250101000000000003").unwrap();
+        let _g = cx.jobs.start(RunningJob {
+            jid,
+            fun: "cmd.run".into(),
+            arg: vec![json!("sleep 9")],
+            pid: 77,
+            tgt: json!("minion1"),
+            tgt_type: "list".into(),
+            user: "root".into(),
+            cancel: CancellationToken::new(),
+        });
+        let r = run_in(&cx, "saltutil.find_job", json!([jid.as_str()]), json!({})).await;
+        assert_eq!(
+            r.ret,
+            json!({"jid": "20250101000000000003", "fun": "cmd.run", "arg": ["sleep 9"], "pid": 77,
+                   "tgt": "minion1", "tgt_type": "list", "user": "root"})
+        );
+        let r = run_in(
+            &cx,
+            "saltutil.find_job",
+            json!(["20250101000000000004"]),
+            json!({}),
+        )
+        .await;
+        assert_eq!(r.ret, json!({}));
+        let r = run_in(&cx, "saltutil.kill_job", json!(["garbage"]), json!({})).await;
+        assert_eq!(r.ret, json!(""));
+        let r = run_in(
+            &cx,
+            "saltutil.kill_job",
+            json!(["20250101000000000004"]),
+            json!({}),
+        )
+        .await;
+        assert_eq!(r.ret, json!(""));
+    }
+}
