@@ -4,7 +4,7 @@
 
 use std::io::BufRead;
 
-use salt_output::{Format, Options, render_all};
+use salt_output::{Format, Options, render_all, render_all_retcode};
 
 fn main() {
     let cases: [(Format, Option<i64>); 8] = [
@@ -28,6 +28,15 @@ fn main() {
                 ..Options::default()
             };
             let text = render_all(fmt, &data, &o);
+            println!("{}", serde_json::Value::String(text));
+        }
+        // Nested: plain, coloured, coloured with a failed retcode.
+        for (color, retcode) in [(false, 0), (true, 0), (true, 1)] {
+            let o = Options {
+                color,
+                ..Options::default()
+            };
+            let text = render_all_retcode(Format::Nested, &data, retcode, &o);
             println!("{}", serde_json::Value::String(text));
         }
     }

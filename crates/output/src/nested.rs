@@ -5,8 +5,8 @@
 //! Rules (Salt 3007 `salt/output/nested.py`): dict keys are printed sorted,
 //! each as `key:` with the value 4 columns deeper; a dict below the top level
 //! starts with `----------`; strings print one line per `splitlines()` line;
-//! scalars print as Python's `str()`; a non-zero retcode turns keys, list
-//! markers and separators red.
+//! scalars print as Python's `str()`; ESC characters inside strings print as
+//! `?`; a non-zero retcode turns keys, list markers and separators red.
 
 use serde_json::Value;
 
@@ -84,7 +84,10 @@ impl Nest {
                     } else {
                         continuation.as_str()
                     };
-                    out.push(self.line(indent, c.green, p, line, ""));
+                    // Salt's `strip_colors` (on unless configured off): a
+                    // returned string may not drive the terminal.
+                    let line = line.replace('\x1b', "?");
+                    out.push(self.line(indent, c.green, p, &line, ""));
                 }
             }
             Value::Array(items) => {
@@ -190,6 +193,12 @@ mod tests {
         assert!(got.starts_with("\x1b[0;31mm\x1b[0;0m:\n    \x1b[0;31m----------"));
         assert!(got.contains("\x1b[0;31m|_\x1b[0;0m"));
         assert!(got.contains("\x1b[0;1;33m- 1\x1b[0;0m"));
+    }
+
+    #[test]
+    fn escape_characters_in_strings_are_neutralised() {
+        let v = json!({"m": "\x1b[31mred\x1b[0m"});
+        assert_eq!(plain(&v), "m:\n    ?[31mred?[0m");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 Run from the workspace root after `cargo build -p salt-output --example render`:
     python3 crates/output/tools/compare.py SEED COUNT
-Prints the first mismatches and a `fails N of M` summary.
+Prints the first mismatches and a `fails N of M` summary. With SALT_SRC set to
+an unpacked Salt source tree (`pip download --no-deps salt==3007.8`), the
+nested outputter is compared too, running Salt's own nested.py with stubs.
 """
 import json, random, subprocess, sys, pprint
 import yaml, sys, json
@@ -35,6 +37,29 @@ def rval(d=0):
     if r < 0.75: return random.choice([0.1, 1.0, 1e16, 1e-7, 123.456, -2.5e300, random.random()*1000])
     if r < 0.85: return random.choice([True, False])
     return None
+def load_nested_oracle():
+    import os, types, importlib.util, collections
+    src = os.environ.get("SALT_SRC")
+    if not src:
+        return None
+    S = src.rstrip("/") + "/salt/"
+    def mod(name, **attrs):
+        m = types.ModuleType(name); m.__dict__.update(attrs); sys.modules[name] = m; return m
+    def load(name, path):
+        spec = importlib.util.spec_from_file_location(name, path); m = importlib.util.module_from_spec(spec)
+        sys.modules[name] = m; spec.loader.exec_module(m); return m
+    salt = mod("salt"); salt.utils = mod("salt.utils")
+    salt.output = mod("salt.output", strip_esc_sequence=lambda t: t.replace("\033", "?") if isinstance(t, str) else t)
+    salt.utils.textformat = load("salt.utils.textformat", S + "utils/textformat.py")
+    salt.utils.odict = mod("salt.utils.odict", OrderedDict=collections.OrderedDict)
+    salt.utils.stringutils = mod("salt.utils.stringutils", to_unicode=lambda x: x, to_str=lambda x: x)
+    salt.utils.color = load("salt.utils.color", S + "utils/color.py")
+    nested = load("salt.output.nested", S + "output/nested.py")
+    def render(data, color=False, retcode=0):
+        nested.__opts__ = {"color": color}
+        return nested.output(data, _retcode=retcode)
+    return render
+nested_oracle = load_nested_oracle()
 def txt_out(data):
     if hasattr(data, "keys"):
         ret = ""
@@ -57,8 +82,12 @@ for i, d in enumerate(docs):
     exp = [yaml_out(d), yaml_out(d, -1), pprint.pformat(d), d if isinstance(d, str) else str(d), txt_out(d),
            json.dumps(d, indent=4, ensure_ascii=False), json.dumps(d, ensure_ascii=False), yaml_out(d, 4)]
     names = ["yaml", "yaml-flow", "pprint", "raw", "txt", "json", "json-compact", "yaml4"]
+    per_doc = len(exp) + 3
+    if nested_oracle:
+        exp += [nested_oracle(d), nested_oracle(d, color=True), nested_oracle(d, color=True, retcode=1)]
+        names += ["nested", "nested-color", "nested-red"]
     for j, e in enumerate(exp):
-        got = json.loads(out[i*len(exp)+j])
+        got = json.loads(out[i*per_doc+j])
         if got != printed(e):
             fails += 1
             if fails <= 6:
