@@ -786,7 +786,7 @@ mod tests {
         };
         let r = run(
             "cmd.run",
-            json!(["id -u; id -g; echo $HOME; pwd"]),
+            json!(["id -u; id -g; id -G; echo $HOME; pwd"]),
             json!({"runas": "nobody"}),
         )
         .await;
@@ -798,8 +798,9 @@ mod tests {
         assert_eq!(
             r.ret,
             json!(format!(
-                "{}\n{}\n{}\n{}",
+                "{}\n{}\n{}\n{}\n{}",
                 nobody.uid,
+                nobody.gid,
                 nobody.gid,
                 nobody.dir.display(),
                 expect_cwd
