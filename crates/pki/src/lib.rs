@@ -87,6 +87,34 @@ pub fn fingerprint(text: &str) -> String {
     out
 }
 
+/// Header and footer of a salt-rs public key file.
+pub const PUBLIC_KEY_BEGIN: &str = "-----BEGIN SALT-RS PUBLIC KEY-----";
+/// See [`PUBLIC_KEY_BEGIN`].
+pub const PUBLIC_KEY_END: &str = "-----END SALT-RS PUBLIC KEY-----";
+
+/// A structural check of a minion public key file: the salt-rs header and
+/// footer around standard base64 of exactly 64 bytes (ed25519 || x25519).
+/// Whether the bytes are a valid curve point is `salt-proto`'s check at
+/// enrolment; this one keeps junk out of `minions` when an operator
+/// accepts by hand (Salt refuses invalid RSA keys the same way).
+pub fn is_valid_public_key(text: &str) -> bool {
+    use base64::Engine;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let [first, body @ .., last] = lines.as_slice() else {
+        return false;
+    };
+    if *first != PUBLIC_KEY_BEGIN || *last != PUBLIC_KEY_END || body.is_empty() {
+        return false;
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(body.concat())
+        .is_ok_and(|raw| raw.len() == 64)
+}
+
 /// The characters Python's `bytes.strip()` removes.
 fn is_py_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
@@ -135,6 +163,23 @@ mod tests {
             "e3:b0:c4:42:98:fc:1c:14:9a:fb:f4:c8:99:6f:b9:24:27:ae:41:e4:64:9b:93:4c:a4:95:99:1b:78:52:b8:55"
         );
         assert_eq!(fingerprint(""), fingerprint("x"));
+    }
+
+    #[test]
+    fn public_key_check_wants_header_footer_and_64_bytes() {
+        let wrapped = "-----BEGIN SALT-RS PUBLIC KEY-----\n\
+            AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB\n\
+            AQEBAQEBAQEBAQEBAQEBAQ==\n\
+            -----END SALT-RS PUBLIC KEY-----\n";
+        assert!(is_valid_public_key(wrapped));
+        assert!(is_valid_public_key(&wrapped.replace('\n', "\r\n")));
+        assert!(!is_valid_public_key(PUB), "65 bytes");
+        assert!(!is_valid_public_key(&wrapped.replace("PUBLIC", "PRIVATE")));
+        assert!(!is_valid_public_key(&wrapped.replace("AQEB\n", "AQE!\n")));
+        assert!(!is_valid_public_key(
+            "-----BEGIN SALT-RS PUBLIC KEY-----\n-----END SALT-RS PUBLIC KEY-----\n"
+        ));
+        assert!(!is_valid_public_key(""));
     }
 
     #[test]

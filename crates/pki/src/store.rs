@@ -119,6 +119,14 @@ impl KeyStore {
         fsutil::rename_file(&self.key_path(from, id), &self.key_path(to, id))
     }
 
+    /// Whether the key of `id` in `state` may be accepted: it exists and is
+    /// a well-formed salt-rs public key ([`crate::is_valid_public_key`]).
+    pub fn is_acceptable(&self, state: KeyState, id: &MinionId) -> io::Result<bool> {
+        Ok(self
+            .read_key(state, id)?
+            .is_some_and(|text| crate::is_valid_public_key(&text)))
+    }
+
     /// Removes `id`'s key from `state`; `Ok(false)` when there was none.
     pub fn remove_key(&self, id: &MinionId, state: KeyState) -> io::Result<bool> {
         fsutil::remove_file(&self.key_path(state, id))
@@ -232,7 +240,8 @@ impl KeyStore {
 
     /// Accepts the pending keys matching `glob` (and the rejected / denied
     /// ones when asked); a denied key replaces an accepted key of the same
-    /// id, as in Salt. Returns the ids accepted.
+    /// id, as in Salt. Malformed keys are left where they are (logged), as
+    /// Salt does with invalid RSA keys. Returns the ids accepted.
     pub fn accept(
         &self,
         glob: &str,
@@ -331,6 +340,10 @@ impl KeyStore {
                 continue;
             }
             for id in ids {
+                if to == KeyState::Accepted && !self.is_acceptable(state, &id)? {
+                    tracing::error!(%id, state = state.dir_name(), "invalid public key; not accepting it");
+                    continue;
+                }
                 if self.move_key(&id, state, to)? && !moved.contains(&id) {
                     moved.push(id);
                 }
@@ -356,10 +369,12 @@ mod tests {
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
-    const KEY_A: &str =
-        "-----BEGIN SALT-RS PUBLIC KEY-----\nAAAA\n-----END SALT-RS PUBLIC KEY-----\n";
-    const KEY_B: &str =
-        "-----BEGIN SALT-RS PUBLIC KEY-----\nBBBB\n-----END SALT-RS PUBLIC KEY-----\n";
+    const KEY_A: &str = "-----BEGIN SALT-RS PUBLIC KEY-----\n\
+        AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB\n\
+        AQEBAQEBAQEBAQEBAQEBAQ==\n-----END SALT-RS PUBLIC KEY-----\n";
+    const KEY_B: &str = "-----BEGIN SALT-RS PUBLIC KEY-----\n\
+        AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIC\n\
+        AgICAgICAgICAgICAgICAg==\n-----END SALT-RS PUBLIC KEY-----\n";
 
     fn id(s: &str) -> MinionId {
         MinionId::parse(s).unwrap()
@@ -443,7 +458,7 @@ mod tests {
     #[test]
     fn accepted_same_key_ok_other_key_denied_replacing() {
         let (_d, s) = store();
-        let key_c = KEY_B.replace("BBBB", "CCCC");
+        let key_c = KEY_B.replace("AgIC\n", "AgID\n");
         s.write_key(KeyState::Accepted, &id("m1"), KEY_A).unwrap();
         assert_eq!(
             s.enroll(&id("m1"), KEY_A, &manual()).unwrap(),
@@ -663,6 +678,18 @@ mod tests {
             Some(KEY_B)
         );
         assert!(s.accept("*", true, true).unwrap().is_empty());
+    }
+
+    #[test]
+    fn accept_leaves_malformed_keys_alone() {
+        let (_d, s) = store();
+        s.write_key(KeyState::Pending, &id("junk"), "not a key\n")
+            .unwrap();
+        s.write_key(KeyState::Pending, &id("good"), KEY_A).unwrap();
+        assert_eq!(s.accept("*", false, false).unwrap(), vec![id("good")]);
+        assert_eq!(where_is(&s, "junk"), vec![KeyState::Pending]);
+        assert!(!s.is_acceptable(KeyState::Pending, &id("junk")).unwrap());
+        assert!(!s.is_acceptable(KeyState::Pending, &id("absent")).unwrap());
     }
 
     #[test]
