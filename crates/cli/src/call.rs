@@ -43,7 +43,7 @@ pub struct CallArgs {
     /// The function to run, e.g. test.ping.
     pub function: String,
     /// Arguments: positional values (YAML-typed) and key=value keyword arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(allow_negative_numbers = true)]
     pub args: Vec<String>,
 }
 
