@@ -72,7 +72,8 @@ pub struct SaltArgs {
     /// The function to run, e.g. test.ping.
     pub function: Option<String>,
     /// Arguments: positional values (YAML-typed) and key=value keyword arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// Options may follow them (`salt '*' cmd.run 'ls' --out json`), as
+    /// in Salt; put `--` before an argument that starts with a dash.
     pub args: Vec<String>,
 }
 
