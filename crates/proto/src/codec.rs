@@ -7,6 +7,12 @@ use serde::de::DeserializeOwned;
 /// Default upper bound of one message (16 MiB), overridable in config.
 pub const DEFAULT_MAX_MESSAGE: usize = 16 * 1024 * 1024;
 
+/// Deepest nesting of arrays, maps and enums accepted in one message.
+/// Dynamic values (`serde_json::Value`) recurse once per level while
+/// decoding; rmp-serde's own limit (1024) still overflows a 2 MiB thread
+/// stack in debug builds at about 450 levels. Real messages stay far below.
+pub const MAX_DEPTH: usize = 128;
+
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
     #[error("message of {len} bytes is over the limit of {limit} bytes")]
@@ -30,7 +36,9 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, Code
             limit,
         });
     }
-    Ok(rmp_serde::from_slice(bytes)?)
+    let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+    de.set_max_depth(MAX_DEPTH);
+    Ok(T::deserialize(&mut de)?)
 }
 
 #[cfg(test)]
@@ -54,5 +62,17 @@ mod tests {
         let b = encode(&("a", 1u32)).unwrap();
         assert_eq!(decode::<(String, u32)>(&b, 1000).unwrap(), ("a".into(), 1));
         assert!(decode::<(String, u32)>(&[0xc1, 0xff, 0x00], 1000).is_err());
+    }
+
+    #[test]
+    fn nesting_is_limited_before_the_stack_is() {
+        let nested = |depth: usize| {
+            let mut b = vec![0x91u8; depth];
+            b.push(0xc0);
+            b
+        };
+        assert!(decode::<serde_json::Value>(&nested(MAX_DEPTH - 1), 1 << 20).is_ok());
+        assert!(decode::<serde_json::Value>(&nested(MAX_DEPTH), 1 << 20).is_err());
+        assert!(decode::<serde_json::Value>(&nested(1 << 16), 1 << 20).is_err());
     }
 }
