@@ -18,7 +18,14 @@ impl ExecFn for Running {
     type Output = Vec<Value>;
 
     async fn call(self, cx: &Ctx) -> Result<Vec<Value>, ExecError> {
-        Ok(cx.jobs.running().iter().map(|j| j.info()).collect())
+        // As in Salt, the job asking is not listed: an idle minion says [].
+        Ok(cx
+            .jobs
+            .running()
+            .iter()
+            .filter(|j| Some(j.jid) != cx.jid)
+            .map(|j| j.info())
+            .collect())
     }
 }
 
@@ -77,6 +84,40 @@ mod tests {
     use crate::modules::{run_in, test_ctx};
     use serde_json::json;
     use tokio_util::sync::CancellationToken;
+
+    #[tokio::test]
+    async fn running_leaves_out_the_asking_job() {
+        let cx = test_ctx();
+        let own = Jid::parse("20250101000000000005").unwrap();
+        let other = Jid::parse("20250101000000000006").unwrap();
+        let job = |jid| RunningJob {
+            jid,
+            fun: "test.sleep".into(),
+            arg: vec![json!(30)],
+            pid: 77,
+            tgt: json!("*"),
+            tgt_type: "glob".into(),
+            user: "root".into(),
+            cancel: CancellationToken::new(),
+        };
+        let _own = cx.jobs.start(job(own));
+        let asking = Ctx {
+            jid: Some(own),
+            ..cx
+        };
+        let r = run_in(&asking, "saltutil.running", json!([]), json!({})).await;
+        assert_eq!(r.ret, json!([]));
+        let _other = asking.jobs.start(job(other));
+        let r = run_in(&asking, "saltutil.running", json!([]), json!({})).await;
+        let jids: Vec<&Value> = r
+            .ret
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| &j["jid"])
+            .collect();
+        assert_eq!(jids, [&json!(other.as_str())]);
+    }
 
     #[tokio::test]
     async fn find_job_returns_the_dict_or_empty() {
