@@ -404,7 +404,7 @@ async fn batch(ctx: &mut Ctx, req: PublishRequest, size: &str, wait: f64) -> Res
     let mut missing = Vec::new();
     loop {
         let mut started = Vec::new();
-        while running.len() < n {
+        while running.len() + started.len() < n {
             let Some(id) = queue.pop_front() else { break };
             started.push(id);
         }
