@@ -87,6 +87,7 @@ pub struct LabBuilder {
     minion_extra: String,
     accept: bool,
     ids: Vec<String>,
+    per_minion: Vec<(String, String)>,
 }
 
 impl Default for LabBuilder {
@@ -97,6 +98,7 @@ impl Default for LabBuilder {
             minion_extra: String::new(),
             accept: true,
             ids: Vec::new(),
+            per_minion: Vec::new(),
         }
     }
 }
@@ -116,6 +118,13 @@ impl LabBuilder {
     pub fn minion_config(mut self, yaml: &str) -> Self {
         self.minion_extra.push_str(yaml);
         self.minion_extra.push('\n');
+        self
+    }
+    /// Extra YAML lines for one minion's config only (e.g. its `grains:`),
+    /// keyed by the lab's name for it: its id, or the `name` given to
+    /// [`Lab::add_minion_named`].
+    pub fn minion_config_for(mut self, name: &str, yaml: &str) -> Self {
+        self.per_minion.push((name.to_owned(), format!("{yaml}\n")));
         self
     }
     /// Leave keys pending (default: accept all and wait for test.ping).
@@ -260,10 +269,25 @@ impl Lab {
 
     /// Writes a minion config and starts it.
     pub fn add_minion(&mut self, id: &str) {
-        let dir = self.minion_dir(id);
+        self.add_minion_named(id, id);
+    }
+
+    /// Like [`Lab::add_minion`], but the process is known to the lab as
+    /// `name` (its directory, logs, start/stop/kill) while it presents
+    /// itself with minion id `id`: a second process claiming an existing id
+    /// with its own fresh keys.
+    pub fn add_minion_named(&mut self, name: &str, id: &str) {
+        let dir = self.minion_dir(name);
         std::fs::create_dir_all(&dir).expect("minion dir");
+        let own: String = self
+            .settings
+            .per_minion
+            .iter()
+            .filter(|(m, _)| m == name)
+            .map(|(_, y)| y.as_str())
+            .collect();
         let cfg = format!(
-            "root_dir: {root}\nid: {id}\nmaster: 127.0.0.1\nmaster_port: {r}\npublish_port: {p}\nacceptance_wait_time: 1\nrecon_default: 100\nrecon_max: 1000\nheartbeat_interval: 1\nlog_level: debug\n{extra}",
+            "root_dir: {root}\nid: {id}\nmaster: 127.0.0.1\nmaster_port: {r}\npublish_port: {p}\nacceptance_wait_time: 1\nrecon_default: 100\nrecon_max: 1000\nheartbeat_interval: 1\nlog_level: debug\n{extra}{own}",
             root = dir.display(),
             r = self.ret_port,
             p = self.publish_port,
@@ -271,11 +295,11 @@ impl Lab {
         );
         std::fs::write(dir.join("minion"), cfg).expect("minion config");
         self.minions.push(MinionProc {
-            id: id.to_owned(),
+            id: name.to_owned(),
             dir,
             child: None,
         });
-        self.start_minion(id);
+        self.start_minion(name);
     }
 
     pub fn start_minion(&mut self, id: &str) {
