@@ -21,7 +21,6 @@ pub use policy::{AutoPolicy, expr_match};
 pub use store::{KeyMatches, KeyStore, MASTER_PRIVATE, MASTER_PUBLIC};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// Where a minion's key is filed; each state is one directory under the
 /// pki dir.
@@ -65,26 +64,7 @@ impl KeyState {
 /// its newline (CRLF turned into LF), written as 32 colon-separated hex
 /// pairs.
 pub fn fingerprint(text: &str) -> String {
-    let lines: Vec<&str> = text
-        .split_inclusive('\n')
-        .filter(|l| !l.trim_matches(is_py_space).is_empty())
-        .collect();
-    let body = if lines.len() > 2 {
-        lines[1..lines.len() - 1].concat()
-    } else {
-        String::new()
-    };
-    let body = body.replace("\r\n", "\n");
-    let digest = Sha256::digest(body.as_bytes());
-    let hex = hex::encode(digest);
-    let mut out = String::with_capacity(95);
-    for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        out.push_str(std::str::from_utf8(pair).unwrap_or_default());
-    }
-    out
+    salt_proto::keys::pem_fingerprint(text)
 }
 
 /// Header and footer of a salt-rs public key file.
@@ -116,10 +96,6 @@ pub fn is_valid_public_key(text: &str) -> bool {
 }
 
 /// The characters Python's `bytes.strip()` removes.
-fn is_py_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

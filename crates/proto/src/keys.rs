@@ -182,16 +182,21 @@ impl PublicKeys {
     }
 }
 
-/// Salt's `pem_finger` over any armored text: the lines between the first
-/// and the last, joined, hashed with sha256, as `aa:bb:...`.
+/// Salt's `pem_finger` over any armored text: blank lines dropped, the
+/// lines between the first and the last kept with their line endings
+/// (CRLF read as LF), hashed with sha256, shown as `aa:bb:...`.
 pub fn pem_fingerprint(text: &str) -> String {
-    let lines: Vec<&str> = text.trim_end().lines().collect();
+    let is_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c');
+    let lines: Vec<&str> = text
+        .split_inclusive('\n')
+        .filter(|l| !l.trim_matches(is_space).is_empty())
+        .collect();
     let body = if lines.len() > 2 {
         lines[1..lines.len() - 1].concat()
     } else {
         String::new()
     };
-    let digest = Sha256::digest(body.as_bytes());
+    let digest = Sha256::digest(body.replace("\r\n", "\n").as_bytes());
     digest
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -280,10 +285,18 @@ mod tests {
     }
 
     #[test]
-    fn fingerprint_is_sha256_of_body() {
-        // sha256("abc")
+    fn fingerprint_is_sha256_of_body_lines_with_newlines() {
+        // sha256("ab\nc\n"), as Salt's pem_finger computes it.
         let text = "-----BEGIN X-----\nab\nc\n-----END X-----\n";
-        assert!(pem_fingerprint(text).starts_with("ba:78:16:bf:8f:01:cf:ea"));
+        let expected: String = {
+            let d = Sha256::digest(b"ab\nc\n");
+            d.iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(":")
+        };
+        assert_eq!(pem_fingerprint(text), expected);
+        assert_eq!(pem_fingerprint(&text.replace('\n', "\r\n")), expected);
     }
 
     #[test]
