@@ -204,6 +204,9 @@ struct Cli<'a> {
     err: &'a mut dyn Write,
     input: &'a mut dyn BufRead,
     store: KeyStore,
+    /// The master's local socket and frame limit, to tell it about changes.
+    master_sock: PathBuf,
+    limit: usize,
 }
 
 impl<'a> Cli<'a> {
@@ -226,6 +229,8 @@ impl<'a> Cli<'a> {
             err,
             input,
             store,
+            master_sock: loaded.config.sock_path(),
+            limit: loaded.config.max_message_size,
         })
     }
 
@@ -465,6 +470,7 @@ impl<'a> Cli<'a> {
                 self.dict_match(&acted)?
             }
         };
+        notify_master(&self.master_sock, self.limit);
         for id in report {
             writeln!(self.out, "Key for minion {id} {verb}.")?;
         }
@@ -580,6 +586,28 @@ fn finish(text: &str) -> String {
     } else {
         format!("{t}\n")
     }
+}
+
+/// Tells a running master that key files changed, so a rejected or
+/// deleted key loses its session at once instead of at the master's next
+/// periodic rescan. Best effort and bounded: with no master running there
+/// is nothing to tell.
+fn notify_master(sock: &Path, limit: usize) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    rt.block_on(async {
+        let poke = async {
+            let mut c = crate::client::Client::connect(sock, limit).await.ok()?;
+            c.request(&salt_proto::messages::ClientRequest::KeysChanged)
+                .await
+                .ok()
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), poke).await;
+    });
 }
 
 /// Salt's `pem_finger` of a file: empty when it is not a regular file.
