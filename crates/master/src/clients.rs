@@ -98,7 +98,9 @@ async fn handle(
     match req {
         ClientRequest::Ping => ClientReply::Pong,
         ClientRequest::KeysChanged => {
-            m.keys_changed.notify_one();
+            // Applied before the reply, so salt-rs-key returns only once a
+            // rejected or deleted key has lost its session.
+            crate::keywatch::rescan(m).await;
             ClientReply::Ok
         }
         ClientRequest::PreviewTarget(t) => match publish::expected_minions(m, &t) {
