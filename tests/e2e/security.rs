@@ -441,12 +441,10 @@ fn minion_runs_only_genuine_fresh_publishes() {
     );
 }
 
-/// Known gap: the minion's nonce memory (link.rs `Live::replay`) and jid
-/// memory (jobs.rs `SeenJobs`) live only in memory, so after a minion
-/// restart a captured publish is accepted again while its timestamp is
-/// within the 5-minute window and the publish key has not rotated.
+/// A publish captured before a minion restart and replayed after it (inside
+/// the 5-minute window, same publish key) is refused: the jid log
+/// (crates/minion/src/seen.rs) is on disk.
 #[test]
-#[ignore = "gap: a publish captured before a minion restart is run again after it (replay and jid memory are not persisted)"]
 fn replayed_publish_is_refused_after_minion_restart() {
     let rt = runtime();
     let rogue = rt.block_on(Rogue::start());

@@ -138,6 +138,7 @@ fn new_session(
             public: public.clone(),
             peer: peer.clone(),
             last_seen: Instant::now(),
+            created: Instant::now(),
         },
     );
     tracing::info!(minion = %req.id, "minion authenticated");

@@ -8,13 +8,16 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use salt_proto::messages::{Publish, PublishRequest, ReturnEvent};
+use std::time::Duration;
+
+use salt_proto::messages::{MasterMessage, Publish, PublishRequest, ReturnEvent};
 use salt_proto::{Envelope, Kind};
 use salt_target::{Facts, Target};
 use salt_types::{Jid, MinionId};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use crate::session::seal_to;
 use crate::state::{Master, lock};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +58,31 @@ pub fn expected_minions(m: &Master, target: &Target) -> Result<(Target, Vec<Mini
     Ok((expanded, ids))
 }
 
+/// How long after (re)connecting a minion also gets its jobs directly over
+/// its session: a SUB socket that just connected may miss publishes
+/// (ZeroMQ's slow-joiner), and minions de-duplicate by jid.
+pub const NEW_SESSION_GRACE: Duration = Duration::from_secs(15);
+
+async fn send_direct_to_new_sessions(m: &Arc<Master>, publish: &Publish, minions: &[MinionId]) {
+    let fresh: Vec<(MinionId, salt_transport::PeerId)> = {
+        let sessions = lock(&m.sessions);
+        minions
+            .iter()
+            .filter_map(|id| {
+                let s = sessions.get(id)?;
+                (s.created.elapsed() < NEW_SESSION_GRACE).then(|| (id.clone(), s.peer.clone()))
+            })
+            .collect()
+    };
+    for (id, peer) in fresh {
+        if let Some(env) = seal_to(m, &id, &MasterMessage::Job(publish.clone())) {
+            if let Err(e) = m.router.send(&peer, Bytes::from(env.encode())).await {
+                tracing::debug!(minion = %id, error = %e, "direct job not sent");
+            }
+        }
+    }
+}
+
 /// Publishes a job; `waiter` receives its returns.
 pub async fn publish(
     m: &Arc<Master>,
@@ -93,6 +121,7 @@ pub async fn publish(
         .publish(Bytes::from(env.encode()))
         .await
         .map_err(|e| format!("publish failed: {e}"))?;
+    send_direct_to_new_sessions(m, &publish, &minions).await;
     tracing::info!(%jid, fun = %publish.fun, minions = minions.len(), "job published");
     Ok(Outcome::Published { jid, minions })
 }

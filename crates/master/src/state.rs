@@ -27,6 +27,9 @@ pub struct Session {
     /// never used as identity.
     pub peer: PeerId,
     pub last_seen: Instant,
+    /// When the session began: a minion that just (re)connected may not
+    /// have its SUB socket joined yet, so its jobs also go out directly.
+    pub created: Instant,
 }
 
 /// Current publish key and its id (ids increase with each rotation).

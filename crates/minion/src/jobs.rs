@@ -2,37 +2,15 @@
 //! at-most-once per jid, one task per job, the return handed back to the
 //! link of the master that sent the job.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use salt_exec::{Ctx, RunningJob};
 use salt_proto::messages::{JobReturn, Publish};
 use salt_target::Facts;
-use salt_types::Jid;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::Minion;
-
-/// Jids already run (until they expire): a job runs at most once even when
-/// it arrives twice (two masters, a resend, a replayed publish).
-#[derive(Default)]
-pub struct SeenJobs(Mutex<HashMap<Jid, u64>>);
-
-impl SeenJobs {
-    /// True the first time `jid` is offered; forgets expired jids.
-    pub fn first_time(&self, jid: Jid, expires_ms: u64, now_ms: u64) -> bool {
-        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if m.len() > 1024 {
-            m.retain(|_, exp| *exp > now_ms);
-        }
-        if m.contains_key(&jid) {
-            return false;
-        }
-        m.insert(jid, expires_ms);
-        true
-    }
-}
 
 /// Whether this minion is targeted by `p`.
 pub fn targeted(minion: &Minion, p: &Publish) -> bool {

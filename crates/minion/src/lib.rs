@@ -7,6 +7,7 @@
 pub mod enroll;
 pub mod jobs;
 pub mod link;
+pub mod seen;
 
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ pub struct Minion {
     pub keys: NodeKeys,
     pub grains: Arc<Map<String, Value>>,
     pub jobs: Arc<JobTable>,
-    pub seen: jobs::SeenJobs,
+    pub seen: seen::SeenJobs,
     /// Cancelled at shutdown; every job's token is a child of it.
     pub shutdown: CancellationToken,
     pub job_tasks: TaskTracker,
@@ -47,6 +48,8 @@ pub async fn run(cfg: MinionConfig, shutdown: CancellationToken) -> anyhow::Resu
         static_grains: cfg.grains.clone(),
     });
     tracing::info!(minion = %id, fingerprint = %keys.public().fingerprint(), "minion starting");
+    let seen = seen::SeenJobs::open(&cfg.cachedir(), salt_proto::now_ms())
+        .with_context(|| format!("jid log in {}", cfg.cachedir().display()))?;
     let masters = cfg.master.clone();
     let minion = Arc::new(Minion {
         id,
@@ -54,7 +57,7 @@ pub async fn run(cfg: MinionConfig, shutdown: CancellationToken) -> anyhow::Resu
         keys,
         grains: Arc::new(grains),
         jobs: Arc::new(JobTable::new()),
-        seen: jobs::SeenJobs::default(),
+        seen,
         shutdown: shutdown.clone(),
         job_tasks: TaskTracker::new(),
     });

@@ -50,6 +50,7 @@ pub struct MasterLink {
 struct Live {
     dealer: Dealer,
     sub: Subscriber,
+    pub_endpoint: String,
     phase: Phase,
     master_key: Option<PublicKeys>,
     old_publish_key: Option<(u64, SymKey)>,
@@ -168,6 +169,7 @@ impl MasterLink {
         let mut live = Live {
             dealer,
             sub,
+            pub_endpoint: pub_ep.clone(),
             phase: Phase::Waiting {
                 until: Instant::now(),
             },
@@ -249,10 +251,16 @@ impl MasterLink {
         }
     }
 
-    /// Recreates the DEALER and enrols again.
+    /// Recreates the DEALER and the SUB socket and enrols again. The SUB
+    /// socket would reconnect by itself, but only after its own back-off;
+    /// a fresh one joins as soon as the master is back.
     async fn restart(&self, live: &mut Live, why: &str) {
         tracing::info!(master = %self.master, reason = why, "re-establishing the session");
         self.reconnect(live).await;
+        match Subscriber::connect(&live.pub_endpoint, self.limits()).await {
+            Ok(s) => live.sub = s,
+            Err(e) => tracing::warn!(error = %e, "cannot reopen the publish connection"),
+        }
         self.enroll(live).await;
     }
 
