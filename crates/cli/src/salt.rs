@@ -284,10 +284,11 @@ async fn wait_returns(
                         }
                         returns.insert(ev.id.clone(), ev);
                     }
-                } else if let Some((Some(pj), _, running)) = probe.as_mut() {
-                    if ev.jid == *pj && is_running(&ev.ret) {
-                        running.insert(ev.id.clone());
-                    }
+                } else if let Some((Some(pj), _, running)) = probe.as_mut()
+                    && ev.jid == *pj
+                    && is_running(&ev.ret)
+                {
+                    running.insert(ev.id.clone());
                 }
             }
             Ok(Ok(ClientReply::Published { jid: pj, .. })) => {

@@ -75,10 +75,10 @@ async fn send_direct_to_new_sessions(m: &Arc<Master>, publish: &Publish, minions
             .collect()
     };
     for (id, peer) in fresh {
-        if let Some(env) = seal_to(m, &id, &MasterMessage::Job(publish.clone())) {
-            if let Err(e) = m.router.send(&peer, Bytes::from(env.encode())).await {
-                tracing::debug!(minion = %id, error = %e, "direct job not sent");
-            }
+        if let Some(env) = seal_to(m, &id, &MasterMessage::Job(Box::new(publish.clone())))
+            && let Err(e) = m.router.send(&peer, Bytes::from(env.encode())).await
+        {
+            tracing::debug!(minion = %id, error = %e, "direct job not sent");
         }
     }
 }

@@ -121,10 +121,10 @@ impl Master {
             let Some(id) = e.file_name().to_str().and_then(|s| MinionId::parse(s).ok()) else {
                 continue;
             };
-            if let Ok(bytes) = std::fs::read(e.path().join("grains.json")) {
-                if let Ok(m) = serde_json::from_slice::<Map<String, Value>>(&bytes) {
-                    g.insert(id, m);
-                }
+            if let Ok(bytes) = std::fs::read(e.path().join("grains.json"))
+                && let Ok(m) = serde_json::from_slice::<Map<String, Value>>(&bytes)
+            {
+                g.insert(id, m);
             }
         }
     }

@@ -80,14 +80,14 @@ impl Pin {
             }
             return Ok((pinned, false));
         }
-        if let Some(f) = &self.master_finger {
-            if !f.eq_ignore_ascii_case(&offered.fingerprint()) {
-                return Err(format!(
-                    "the master's key fingerprint {} does not match master_finger {}",
-                    offered.fingerprint(),
-                    f
-                ));
-            }
+        if let Some(f) = &self.master_finger
+            && !f.eq_ignore_ascii_case(&offered.fingerprint())
+        {
+            return Err(format!(
+                "the master's key fingerprint {} does not match master_finger {}",
+                offered.fingerprint(),
+                f
+            ));
         }
         Ok((offered, true))
     }
@@ -138,10 +138,8 @@ pub fn answer(
     if reply.request_nonce.as_slice() != attempt.nonce {
         return (Answer::Ignore("reply to another request".into()), None);
     }
-    if first_contact {
-        if let Err(e) = pin.store(&master) {
-            return (Answer::WrongMaster(e), None);
-        }
+    if first_contact && let Err(e) = pin.store(&master) {
+        return (Answer::WrongMaster(e), None);
     }
     let a = match reply.status {
         EnrollStatus::Pending => Answer::Pending,

@@ -233,11 +233,11 @@ impl MasterLink {
             Phase::Waiting { .. } => self.enroll(live).await,
             Phase::Session(_) => {
                 *next_heartbeat = Instant::now() + self.heartbeat();
-                if let Some(since) = live.waiting_since {
-                    if since.elapsed() > self.heartbeat() * 3 {
-                        self.restart(live, "master stopped answering").await;
-                        return;
-                    }
+                if let Some(since) = live.waiting_since
+                    && since.elapsed() > self.heartbeat() * 3
+                {
+                    self.restart(live, "master stopped answering").await;
+                    return;
                 }
                 live.seq += 1;
                 let seq = live.seq;
@@ -421,10 +421,10 @@ impl MasterLink {
         match msg {
             MasterMessage::HelloAck => {}
             MasterMessage::HeartbeatAck { publish_key_id, .. } => {
-                if let Phase::Session(s) = &live.phase {
-                    if publish_key_id != s.publish_key_id {
-                        self.ask_publish_key(live).await;
-                    }
+                if let Phase::Session(s) = &live.phase
+                    && publish_key_id != s.publish_key_id
+                {
+                    self.ask_publish_key(live).await;
                 }
             }
             MasterMessage::ReturnAck { jid } => {
@@ -434,18 +434,18 @@ impl MasterLink {
                 let Ok(k) = <[u8; 32]>::try_from(key.as_slice()) else {
                     return;
                 };
-                if let Phase::Session(s) = &mut live.phase {
-                    if key_id != s.publish_key_id {
-                        let old = std::mem::replace(&mut s.publish_key, SymKey(k));
-                        live.old_publish_key = Some((s.publish_key_id, old));
-                        s.publish_key_id = key_id;
-                        tracing::info!(key_id, "new publish key");
-                    }
+                if let Phase::Session(s) = &mut live.phase
+                    && key_id != s.publish_key_id
+                {
+                    let old = std::mem::replace(&mut s.publish_key, SymKey(k));
+                    live.old_publish_key = Some((s.publish_key_id, old));
+                    s.publish_key_id = key_id;
+                    tracing::info!(key_id, "new publish key");
                 }
                 live.asked_key = None;
                 self.replay_buffered(live).await;
             }
-            MasterMessage::Job(p) => jobs::dispatch(&self.minion, p, live.ret_tx.clone()),
+            MasterMessage::Job(p) => jobs::dispatch(&self.minion, *p, live.ret_tx.clone()),
         }
     }
 

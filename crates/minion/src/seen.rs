@@ -56,10 +56,10 @@ impl SeenJobs {
                     let (Some(j), Some(e)) = (it.next(), it.next()) else {
                         continue;
                     };
-                    if let (Ok(jid), Ok(exp)) = (Jid::parse(j), e.parse::<u64>()) {
-                        if exp > now_ms {
-                            live.insert(jid, exp);
-                        }
+                    if let (Ok(jid), Ok(exp)) = (Jid::parse(j), e.parse::<u64>())
+                        && exp > now_ms
+                    {
+                        live.insert(jid, exp);
                     }
                 }
             }

@@ -217,13 +217,13 @@ impl Envelope {
                 got: self.kind,
             });
         }
-        if let Some(r) = recipient {
-            if self.recipient != r {
-                return Err(OpenError::WrongRecipient {
-                    expected: r.to_owned(),
-                    got: self.recipient.clone(),
-                });
-            }
+        if let Some(r) = recipient
+            && self.recipient != r
+        {
+            return Err(OpenError::WrongRecipient {
+                expected: r.to_owned(),
+                got: self.recipient.clone(),
+            });
         }
         Ok(())
     }
@@ -324,14 +324,14 @@ mod tests {
         let k = NodeKeys::generate();
         let key = SymKey::random();
         let env = Envelope::sealed(&k, Kind::Session, "m1", "master", 9, &key, &"hi").unwrap();
-        let mutations: Vec<Box<dyn Fn(&mut Envelope)>> = vec![
-            Box::new(|e| e.sender = "m2".into()),
-            Box::new(|e| e.recipient = "other".into()),
-            Box::new(|e| e.ts += 1),
-            Box::new(|e| e.nonce[0] ^= 1),
-            Box::new(|e| e.key_id += 1),
-            Box::new(|e| e.body[0] ^= 1),
-            Box::new(|e| e.sig[0] ^= 1),
+        let mutations: [fn(&mut Envelope); 7] = [
+            |e| e.sender = "m2".into(),
+            |e| e.recipient = "other".into(),
+            |e| e.ts += 1,
+            |e| e.nonce[0] ^= 1,
+            |e| e.key_id += 1,
+            |e| e.body[0] ^= 1,
+            |e| e.sig[0] ^= 1,
         ];
         for m in mutations {
             let mut e = env.clone();

@@ -122,7 +122,7 @@ pub enum MasterMessage {
         key: ByteBuf,
     },
     /// A job sent to this minion directly rather than by broadcast.
-    Job(Publish),
+    Job(Box<Publish>),
 }
 
 // ---- master -> all -----------------------------------------------------------

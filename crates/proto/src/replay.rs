@@ -58,10 +58,10 @@ impl ReplayGuard {
             return Err(ReplayError::Replayed);
         }
         self.order.push_back((*nonce, ts.max(now)));
-        if self.order.len() > MAX_REMEMBERED {
-            if let Some((n, _)) = self.order.pop_front() {
-                self.seen.remove(&n);
-            }
+        if self.order.len() > MAX_REMEMBERED
+            && let Some((n, _)) = self.order.pop_front()
+        {
+            self.seen.remove(&n);
         }
         Ok(())
     }

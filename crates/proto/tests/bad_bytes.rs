@@ -558,7 +558,7 @@ fn samples() -> Vec<Sample> {
         ),
         s(
             "MasterMessage::Job",
-            MasterMessage::Job(publish(vec![json!("a"), json!(1)])),
+            MasterMessage::Job(Box::new(publish(vec![json!("a"), json!(1)]))),
         ),
         s("Publish", publish(vec![json!([[1], {"k": "v"}])])),
         s(

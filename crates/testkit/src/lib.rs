@@ -326,11 +326,11 @@ impl Lab {
 
     /// SIGKILLs a minion.
     pub fn kill_minion(&mut self, id: &str) {
-        if let Some(m) = self.minions.iter_mut().find(|m| m.id == id) {
-            if let Some(mut c) = m.child.take() {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
+        if let Some(m) = self.minions.iter_mut().find(|m| m.id == id)
+            && let Some(mut c) = m.child.take()
+        {
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 
