@@ -272,6 +272,14 @@ impl Lab {
         self.add_minion_named(id, id);
     }
 
+    /// Adds and starts a minion with extra YAML config lines of its own.
+    pub fn add_minion_with_config(&mut self, id: &str, yaml: &str) {
+        self.settings
+            .per_minion
+            .push((id.to_owned(), format!("{yaml}\n")));
+        self.add_minion_named(id, id);
+    }
+
     /// Like [`Lab::add_minion`], but the process is known to the lab as
     /// `name` (its directory, logs, start/stop/kill) while it presents
     /// itself with minion id `id`: a second process claiming an existing id
