@@ -61,6 +61,7 @@ pub fn master_main() -> ExitCode {
     run_async(
         async move { salt_master::run(cfg, shutdown_on_signals()).await },
         "salt-rs-master",
+        Threads::Two,
     )
 }
 
@@ -82,6 +83,7 @@ pub fn minion_main() -> ExitCode {
     run_async(
         async move { salt_minion::run(cfg, shutdown_on_signals()).await },
         "salt-rs-minion",
+        Threads::One,
     )
 }
 
@@ -105,12 +107,31 @@ fn setup(
     Ok(())
 }
 
-fn run_async<F: std::future::Future<Output = anyhow::Result<()>>>(f: F, name: &str) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+/// How many threads a daemon's own runtime gets (zeromq runs on its own
+/// small runtime inside salt-transport). The minion is idle nearly always
+/// and its jobs are child processes or short async work, so one thread is
+/// enough and keeps its memory small; the master verifies signatures for
+/// the whole fleet and gets two.
+enum Threads {
+    One,
+    Two,
+}
+
+fn run_async<F: std::future::Future<Output = anyhow::Result<()>>>(
+    f: F,
+    name: &str,
+    threads: Threads,
+) -> ExitCode {
+    let built = match threads {
+        Threads::One => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Threads::Two => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+    };
+    let rt = match built {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("{name}: cannot start the runtime: {e}");
