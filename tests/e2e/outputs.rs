@@ -5,9 +5,8 @@
 //! `--out-indent`, `--out-file` and the colour switches.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use salt_testkit::{Lab, Output};
+use salt_testkit::{Lab, Output, golden, ok};
 use serde_json::json;
 
 /// `echo out; echo err >&2; exit 3`: Salt's capture of a failing command.
@@ -279,44 +278,4 @@ fn strip_ansi(text: &str) -> String {
         }
     }
     out
-}
-
-/// Asserts exit 0 and an empty stderr, and hands the output back.
-fn ok(out: Output) -> Output {
-    assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.is_empty(), "{out:?}");
-    out
-}
-
-/// A golden capture: what went to stdout, to stderr, and the exit code.
-struct Golden {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
-/// Reads `tests/golden/NAME`: the text, then `[exit code: N]`; the trailing
-/// `ERROR: ...` lines are what Salt wrote to stderr.
-fn golden(name: &str) -> Golden {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("golden")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines: Vec<&str> = text.lines().collect();
-    let last = lines.pop().expect("golden file is empty");
-    let code = last
-        .strip_prefix("[exit code: ")
-        .and_then(|s| s.strip_suffix(']'))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("{name}: no exit code line"));
-    let split = lines
-        .iter()
-        .rposition(|l| !l.starts_with("ERROR: "))
-        .map_or(0, |i| i + 1);
-    let join = |ls: &[&str]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
-    Golden {
-        stdout: join(&lines[..split]),
-        stderr: join(&lines[split..]),
-        code,
-    }
 }

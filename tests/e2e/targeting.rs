@@ -4,10 +4,9 @@
 //! without running anything, and Salt's exact "no minions matched" path.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::time::Duration;
 
-use salt_testkit::{Lab, Output};
+use salt_testkit::{Lab, golden, ok};
 use serde_json::json;
 
 /// Nodegroups as Salt writes them in the master config: compound strings,
@@ -197,44 +196,4 @@ fn answered(lab: &Lab, target: &[&str]) -> BTreeSet<String> {
         assert_eq!(ret, &json!(true), "{id} on {target:?}: {out:?}");
     }
     map.keys().cloned().collect()
-}
-
-/// Asserts exit 0 and an empty stderr, and hands the output back.
-fn ok(out: Output) -> Output {
-    assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.is_empty(), "{out:?}");
-    out
-}
-
-/// A golden capture: what went to stdout, to stderr, and the exit code.
-struct Golden {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
-/// Reads `tests/golden/NAME`: the text, then `[exit code: N]`; the trailing
-/// `ERROR: ...` lines are what Salt wrote to stderr.
-fn golden(name: &str) -> Golden {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("golden")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines: Vec<&str> = text.lines().collect();
-    let last = lines.pop().expect("golden file is empty");
-    let code = last
-        .strip_prefix("[exit code: ")
-        .and_then(|s| s.strip_suffix(']'))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("{name}: no exit code line"));
-    let split = lines
-        .iter()
-        .rposition(|l| !l.starts_with("ERROR: "))
-        .map_or(0, |i| i + 1);
-    let join = |ls: &[&str]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
-    Golden {
-        stdout: join(&lines[..split]),
-        stderr: join(&lines[split..]),
-        code,
-    }
 }

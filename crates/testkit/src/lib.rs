@@ -32,6 +32,49 @@ impl Output {
     }
 }
 
+/// A golden capture from real Salt (`tests/golden/NAME`, copied from
+/// `../shared/salt-reference/outputs`): what went to stdout, to stderr,
+/// and the exit code.
+#[derive(Debug, Clone)]
+pub struct Golden {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// Reads `tests/golden/NAME`: the text, then `[exit code: N]`; the trailing
+/// `ERROR: ...` lines are what Salt wrote to stderr.
+pub fn golden(name: &str) -> Golden {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/golden")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines: Vec<&str> = text.lines().collect();
+    let last = lines.pop().expect("golden file is empty");
+    let code = last
+        .strip_prefix("[exit code: ")
+        .and_then(|s| s.strip_suffix(']'))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{name}: no exit code line"));
+    let split = lines
+        .iter()
+        .rposition(|l| !l.starts_with("ERROR: "))
+        .map_or(0, |i| i + 1);
+    let join = |ls: &[&str]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
+    Golden {
+        stdout: join(&lines[..split]),
+        stderr: join(&lines[split..]),
+        code,
+    }
+}
+
+/// Asserts exit 0 and an empty stderr, and hands the output back.
+pub fn ok(out: Output) -> Output {
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
+    out
+}
+
 /// The directory holding the salt-rs binaries (`target/debug` next to the
 /// running test executable), or `SALT_RS_BIN_DIR`.
 pub fn bin_dir() -> PathBuf {
