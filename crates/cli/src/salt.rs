@@ -214,6 +214,7 @@ async fn run_one(
     show_jid: bool,
 ) -> Result<u8, String> {
     let mut c = connect(ctx).await?;
+    let target = req.target.clone();
     let (jid, minions) = match c
         .request(&ClientRequest::Publish(req))
         .await
@@ -242,14 +243,36 @@ async fn run_one(
     } else if show_jid {
         write_out(&mut ctx.out, &format!("jid: {jid}\n"));
     }
-    let result = wait_returns(ctx, &mut c, jid, &minions).await?;
+    let mut result = wait_returns(ctx, &mut c, jid, &minions, true).await?;
+    result.unknown = unknown_list_ids(&target, &minions);
     Ok(finish(ctx, jid, result))
+}
+
+/// For a `-L` target, the listed ids that are no accepted minion: Salt
+/// reports each of them as a minion that did not return (whatever
+/// `--hide-timeout` says) without waiting for it.
+fn unknown_list_ids(target: &Target, minions: &[MinionId]) -> BTreeSet<String> {
+    if target.tgt_type != TargetType::List {
+        return BTreeSet::new();
+    }
+    let listed: Vec<&str> = match &target.tgt {
+        TargetExpr::One(s) => s.split(',').map(str::trim).collect(),
+        TargetExpr::Many(v) => v.iter().map(|s| s.trim()).collect(),
+    };
+    listed
+        .into_iter()
+        .filter(|id| !id.is_empty() && !minions.iter().any(|m| m.as_str() == *id))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// What came back for one job.
 pub struct Outcome {
     pub returns: BTreeMap<MinionId, ReturnEvent>,
+    /// Expected minions that did not return in time.
     pub missing: BTreeSet<MinionId>,
+    /// Ids a list target named that are no accepted minion.
+    pub unknown: BTreeSet<String>,
 }
 
 /// Waits for every expected minion; after the timeout asks the silent ones
@@ -260,6 +283,7 @@ async fn wait_returns(
     c: &mut Client,
     jid: Jid,
     minions: &[MinionId],
+    print: bool,
 ) -> Result<Outcome, String> {
     let mut waiting: BTreeSet<MinionId> = minions.iter().cloned().collect();
     let mut returns = BTreeMap::new();
@@ -272,7 +296,7 @@ async fn wait_returns(
             Ok(Ok(ClientReply::Return(ev))) => {
                 if ev.jid == jid {
                     if waiting.remove(&ev.id) {
-                        if !ctx.opts.static_ {
+                        if print && !ctx.opts.static_ {
                             let text = salt_output::render_one_retcode(
                                 ctx.fmt,
                                 ev.id.as_str(),
@@ -331,6 +355,7 @@ async fn wait_returns(
     Ok(Outcome {
         returns,
         missing: waiting,
+        unknown: BTreeSet::new(),
     })
 }
 
@@ -342,9 +367,13 @@ fn is_running(ret: &Value) -> bool {
 }
 
 /// Prints what is left (static output, the minions that did not return),
-/// and computes the exit code.
+/// and computes the exit code. As in Salt, minions that timed out are
+/// listed (and fail the run) unless `--hide-timeout` is given without
+/// `-v`; ids of a list target that are no minion are always listed and
+/// fail the run, except with `--static`, which leaves them out.
 fn finish(ctx: &mut Ctx, jid: Jid, o: Outcome) -> u8 {
     let mut failed = o.returns.values().any(|r| r.retcode != 0);
+    let show_timeouts = !ctx.hide_timeout || ctx.verbose;
     let no_return = format!(
         "Minion did not return. [No response]\nThe minions may not have all finished running and any remaining minions will return upon completion. To look up the return data for this job later, run the following command:\n\nsalt-rs-run jobs.lookup_jid {jid}"
     );
@@ -353,31 +382,40 @@ fn finish(ctx: &mut Ctx, jid: Jid, o: Outcome) -> u8 {
         for (id, r) in &o.returns {
             all.insert(id.to_string(), r.ret.clone());
         }
-        if !ctx.hide_timeout {
+        if show_timeouts {
             for id in &o.missing {
                 all.insert(id.to_string(), Value::from(no_return.clone()));
             }
         }
-        let code = if failed || !o.missing.is_empty() {
+        let code = if failed || (show_timeouts && !o.missing.is_empty()) {
             1
         } else {
             0
         };
         let text = salt_output::render_all_retcode(ctx.fmt, &Value::Object(all), code, &ctx.opts);
         write_out(&mut ctx.out, &text);
-    } else if !ctx.hide_timeout {
-        for id in &o.missing {
+    } else {
+        let shown: Vec<&str> = if show_timeouts {
+            o.missing.iter().map(MinionId::as_str).collect()
+        } else {
+            Vec::new()
+        };
+        for id in shown
+            .into_iter()
+            .chain(o.unknown.iter().map(String::as_str))
+        {
             let text = salt_output::render_one_retcode(
                 ctx.fmt,
-                id.as_str(),
+                id,
                 &Value::from(no_return.clone()),
                 1,
                 &ctx.opts,
             );
             write_out(&mut ctx.out, &text);
         }
+        failed |= !o.unknown.is_empty();
     }
-    if !o.missing.is_empty() {
+    if show_timeouts && !o.missing.is_empty() {
         failed = true;
     }
     if failed {
