@@ -1,6 +1,9 @@
-//! The frame guard: a TCP relay in front of every zeromq socket, because the
+//! The frame guard: a relay in front of every zeromq socket, because the
 //! zeromq 0.7 decoder allocates whatever length a frame header announces (one
-//! crafted header aborts the process) and has no handshake timeout.
+//! crafted header aborts the process) and has no handshake timeout. On the
+//! master it accepts TCP peers and dials the zeromq socket's Unix socket in a
+//! private directory; on a minion it accepts the local zeromq socket on
+//! loopback TCP and dials the master.
 //!
 //! The guard parses ZMTP 3 framing of the untrusted direction as it streams:
 //! it checks the greeting signature and frame flags, closes the connection on
@@ -14,12 +17,13 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UnixStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -77,10 +81,10 @@ impl Drop for Guard {
 }
 
 /// Master side: accepts untrusted peers on `listener` and relays each to the
-/// zeromq socket listening on `inner` (loopback).
+/// zeromq socket listening on the Unix socket `inner` (in a 0700 directory).
 pub(crate) fn serve(
     listener: TcpListener,
-    inner: SocketAddr,
+    inner: PathBuf,
     cfg: RelayConfig,
 ) -> std::io::Result<Guard> {
     let local = listener.local_addr()?;
@@ -101,11 +105,13 @@ pub(crate) fn serve(
                     continue;
                 }
             };
+            let _ = peer.set_nodelay(true);
             let cfg = cfg.clone();
             let token = accept_token.clone();
+            let inner = inner.clone();
             tokio::spawn(async move {
                 let inner =
-                    match tokio::time::timeout(DIAL_TIMEOUT, TcpStream::connect(inner)).await {
+                    match tokio::time::timeout(DIAL_TIMEOUT, UnixStream::connect(&inner)).await {
                         Ok(Ok(inner)) => inner,
                         Ok(Err(error)) => {
                             tracing::debug!(what = cfg.what, %error, "cannot reach inner socket");
@@ -149,7 +155,10 @@ pub(crate) async fn dial(
             let local_conn = tokio::select! {
                 _ = run_token.cancelled() => break,
                 accepted = listener.accept() => match accepted {
-                    Ok((conn, _)) => conn,
+                    Ok((conn, _)) => {
+                        let _ = conn.set_nodelay(true);
+                        conn
+                    }
                     Err(error) => {
                         tracing::debug!(what = cfg.what, %error, "local accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -208,11 +217,13 @@ async fn dial_with_backoff(
 
 /// Relays until either side closes: `untrusted -> trusted` through the frame
 /// filter, `trusted -> untrusted` copied with a stall timeout.
-pub(crate) async fn relay(untrusted: TcpStream, trusted: TcpStream, cfg: &RelayConfig) {
-    let _ = untrusted.set_nodelay(true);
-    let _ = trusted.set_nodelay(true);
-    let (mut untrusted_rd, mut untrusted_wr) = untrusted.into_split();
-    let (mut trusted_rd, mut trusted_wr) = trusted.into_split();
+pub(crate) async fn relay<U, T>(untrusted: U, trusted: T, cfg: &RelayConfig)
+where
+    U: AsyncRead + AsyncWrite,
+    T: AsyncRead + AsyncWrite,
+{
+    let (mut untrusted_rd, mut untrusted_wr) = tokio::io::split(untrusted);
+    let (mut trusted_rd, mut trusted_wr) = tokio::io::split(trusted);
 
     let inbound = async {
         let mut filter = FrameFilter::new(cfg.max_message, cfg.counters.clone(), cfg.what);

@@ -19,11 +19,20 @@
 //!   the connection, and discards oversized data messages *without
 //!   buffering them*, so the next normal message still arrives. On the master
 //!   the public port is a Tokio listener owned by the guard, and the zeromq
-//!   socket listens on an ephemeral `127.0.0.1` port; on a minion the zeromq
-//!   socket connects to a guard on `127.0.0.1`, which dials the master.
-//!   Remaining gap: a *local* user of the master host can reach the
-//!   ephemeral loopback port directly (zeromq's `ipc` transport, behind a
-//!   0700 directory, would close this; it needs the `async-io` crate).
+//!   socket listens on zeromq's `ipc` transport, a Unix socket in a fresh
+//!   0700 directory (`$TMPDIR/salt-transport-<pid>-<random>/`, one per
+//!   socket, removed on close; `private_dir.rs`). So no TCP port leads to a
+//!   zeromq socket, and a *local* user of the master host cannot reach it
+//!   either: only the master's user (and root) can enter the directory.
+//!   On a minion the zeromq socket connects to a guard listening on
+//!   `127.0.0.1`, which dials the master. That loopback port is no crash
+//!   risk: the minion's zeromq socket never listens, so its decoder only
+//!   reads what the guard forwards from the master, filtered. A local user
+//!   who connects to the guard's port talks to the guard, which relays those
+//!   bytes to the master (filtered there by the master's guard); at worst
+//!   it holds the guard's one relay slot, delaying that minion's connection
+//!   (a local denial of service, no impersonation: sessions are
+//!   authenticated by the layers above).
 //! * **No handshake timeout** in zeromq: the guard closes a connection that
 //!   has not completed the greeting and its first command within 10 s.
 //! * **Fixed 100,000-message queues per peer** and no send timeout: every send
@@ -61,6 +70,7 @@
 mod dealer;
 mod endpoint;
 mod guard;
+mod private_dir;
 mod publisher;
 mod router;
 mod subscriber;

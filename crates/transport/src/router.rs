@@ -17,7 +17,8 @@ use zeromq::{RouterSendHalf, RouterSocket, Socket, SocketRecv, SocketSend, ZmqEr
 
 use crate::endpoint::TcpTarget;
 use crate::guard::{self, Guard, RelayConfig};
-use crate::publisher::bind_loopback;
+use crate::private_dir::PrivateDir;
+use crate::publisher::bind_inner;
 use crate::{
     Counters, Limits, PeerId, TransportError, TransportStats, accept_payload, check_size, on_zmq,
     zmq_runtime,
@@ -31,8 +32,14 @@ pub struct Router {
 }
 
 struct Inner {
-    send: RouterSendHalf,
+    /// Taken on close: zeromq stops listening once both halves are gone.
+    send: std::sync::Mutex<Option<RouterSendHalf>>,
     endpoint: String,
+    /// The zeromq socket's own `ipc://` endpoint, reachable only by the guard.
+    inner_endpoint: String,
+    /// Holds the zeromq socket file; removed on close (or, on drop, in the
+    /// background once zeromq has deleted the file).
+    dir: tokio::sync::Mutex<Option<PrivateDir>>,
     limits: Limits,
     counters: Arc<Counters>,
     guard: tokio::sync::Mutex<Option<Guard>>,
@@ -76,16 +83,19 @@ impl Router {
                 })?;
         let public = listener.local_addr()?;
 
-        let (socket, inner_addr) = on_zmq(async {
+        let dir = PrivateDir::create()?;
+        let (inner_path, inner_endpoint) = dir.socket("router.sock")?;
+        let bind_endpoint = inner_endpoint.clone();
+        let socket = on_zmq(async move {
             let mut socket = RouterSocket::new();
-            let addr = bind_loopback(&mut socket).await?;
-            Ok((socket, addr))
+            bind_inner(&mut socket, &bind_endpoint).await?;
+            Ok(socket)
         })
         .await?;
         let counters = Counters::new();
         let guard = guard::serve(
             listener,
-            inner_addr,
+            inner_path,
             RelayConfig {
                 max_message: limits.max_message,
                 send_timeout: limits.send_timeout,
@@ -129,8 +139,10 @@ impl Router {
 
         let router = Self {
             inner: Arc::new(Inner {
-                send,
+                send: std::sync::Mutex::new(Some(send)),
                 endpoint: format!("tcp://{public}"),
+                inner_endpoint,
+                dir: tokio::sync::Mutex::new(Some(dir)),
                 limits,
                 counters: counters.clone(),
                 guard: tokio::sync::Mutex::new(Some(guard)),
@@ -146,6 +158,12 @@ impl Router {
         self.inner.endpoint.clone()
     }
 
+    /// The zeromq socket's own endpoint behind the guard.
+    #[cfg(test)]
+    pub(crate) fn inner_endpoint(&self) -> &str {
+        &self.inner.inner_endpoint
+    }
+
     /// Sends `msg` to the connection `to` came from, waiting at most
     /// `send_timeout`. A peer that is gone gives [`TransportError::PeerGone`].
     pub async fn send(&self, to: &PeerId, msg: Bytes) -> Result<(), TransportError> {
@@ -155,7 +173,15 @@ impl Router {
         }
         let message = ZmqMessage::try_from(vec![to.0.clone(), msg])
             .map_err(|e| TransportError::Socket(e.to_string()))?;
-        let mut send = self.inner.send.clone();
+        let Some(mut send) = self
+            .inner
+            .send
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+        else {
+            return Err(TransportError::PeerGone);
+        };
         let timeout = self.inner.limits.send_timeout;
         let lock = self.peer_lock(to, true);
         let sent = tokio::time::timeout(timeout, async {
@@ -197,12 +223,28 @@ impl Router {
         Arc::default()
     }
 
-    /// Stops listening and waits until the public port is released; every
-    /// peer is disconnected. Other clones then fail with `PeerGone`.
+    /// Stops listening and waits until the public port is released and the
+    /// private socket directory is removed; every peer is disconnected.
+    /// Other clones then fail with `PeerGone`.
     pub async fn close(&self) {
+        tracing::debug!(
+            endpoint = %self.inner.endpoint,
+            inner = %self.inner.inner_endpoint,
+            "closing router"
+        );
         self.inner.token.cancel();
         if let Some(guard) = self.inner.guard.lock().await.take() {
             guard.close().await;
+        }
+        drop(
+            self.inner
+                .send
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        );
+        if let Some(dir) = self.inner.dir.lock().await.take() {
+            dir.remove().await;
         }
     }
 }
@@ -216,5 +258,48 @@ impl RouterRx {
     /// Counters of dropped input (same as [`Router::stats`]).
     pub fn stats(&self) -> TransportStats {
         self.counters.snapshot()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publisher::tests::ipc_paths;
+
+    async fn wait_gone(path: &std::path::Path) {
+        for _ in 0..300 {
+            if !path.exists() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("{} left behind", path.display());
+    }
+
+    #[tokio::test]
+    async fn zeromq_listens_on_ipc_in_a_private_dir_removed_on_close() {
+        let (router, rx) = Router::bind("tcp://127.0.0.1:0", Limits::default())
+            .await
+            .unwrap();
+        let (_, dir) = ipc_paths(router.inner_endpoint());
+        router.close().await;
+        assert!(!dir.exists(), "{} left behind", dir.display());
+        assert!(matches!(
+            router
+                .send(&PeerId(Bytes::from_static(b"p")), Bytes::from_static(b"x"))
+                .await,
+            Err(TransportError::PeerGone)
+        ));
+        drop(rx);
+
+        let (router, rx) = Router::bind("tcp://127.0.0.1:0", Limits::default())
+            .await
+            .unwrap();
+        let (sock, dir) = ipc_paths(router.inner_endpoint());
+        drop(router);
+        drop(rx);
+        // zeromq deletes its socket file itself; then the directory goes.
+        wait_gone(&sock).await;
+        wait_gone(&dir).await;
     }
 }
