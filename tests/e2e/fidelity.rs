@@ -52,6 +52,18 @@ fn blocks(text: &str) -> Vec<String> {
     out
 }
 
+/// A batch run split on its `Executing run on` headers: each chunk is a
+/// header with the returns under it, masked, sorted.
+fn batch_chunks(text: &str) -> Vec<String> {
+    let masked = mask(text);
+    let mut chunks: Vec<String> = masked
+        .split("\nExecuting run on ")
+        .map(str::to_owned)
+        .collect();
+    chunks.sort();
+    chunks
+}
+
 fn same_blocks(out: &Output, g: &Golden) {
     assert_eq!(out.code, g.code, "exit code: {out:?}");
     assert_eq!(blocks(&out.stdout), blocks(&g.stdout), "{out:?}");
@@ -117,7 +129,79 @@ fn verbose_and_show_jid(lab: &Lab) {
     }
 }
 
-fn batches(_lab: &Lab) {}
+fn same_batch(out: &Output, g: &Golden) {
+    assert_eq!(out.code, g.code, "exit code: {out:?}");
+    assert_eq!(
+        batch_chunks(&out.stdout),
+        batch_chunks(&g.stdout),
+        "{out:?}"
+    );
+    assert_eq!(out.stderr, g.stderr, "{out:?}");
+}
+
+fn batches(lab: &Lab) {
+    // One minion at a time: a header per run, then jid, return, retcode.
+    same_batch(
+        &lab.salt(&["*", "test.ping", "-b", "1"]),
+        &golden("batch-1.txt"),
+    );
+    // 50% of three minions is one (Salt rounds down).
+    same_batch(
+        &lab.salt(&["*", "test.ping", "-b", "50%"]),
+        &golden("batch-50pct.txt"),
+    );
+    // The exit code is the highest retcode, without an ERROR line.
+    let out = lab.salt(&["*", "test.retcode", "3", "-b", "2"]);
+    let g = golden("batch-retcode.txt");
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (g.code, g.stderr.as_str()),
+        "{out:?}"
+    );
+    assert_eq!(
+        out.stdout.matches("\njid:\n    ").count(),
+        g.stdout.matches("\njid:\n    ").count(),
+        "{out:?}"
+    );
+    for id in ["minion1", "minion2", "minion3"] {
+        assert!(
+            out.stdout
+                .contains(&format!("{id}:\n    True\nretcode:\n    3\n")),
+            "{out:?}"
+        );
+    }
+    let out = lab.salt(&[
+        "-L",
+        "minion1,minion2",
+        "cmd.run",
+        "exit 3",
+        "python_shell=True",
+        "-b",
+        "1",
+    ]);
+    same_batch(&out, &golden("batch-cmd-exit.txt"));
+    // Other outputters get the same three keys, in Salt's order.
+    let out = lab.salt(&[
+        "-L",
+        "minion1,minion2",
+        "test.ping",
+        "-b",
+        "1",
+        "--out",
+        "json",
+    ]);
+    same_batch(&out, &golden("batch-json.txt"));
+    // A listed id that is no minion gets no job and no error.
+    let out = lab.salt(&["-L", "minion1,nosuch", "test.ping", "-b", "1"]);
+    same_batch(&out, &golden("batch-list-missing.txt"));
+    // Nothing matched.
+    let out = lab.salt(&["nothing*", "test.ping", "-b", "1"]);
+    let g = golden("batch-no-match.txt");
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str(), out.code),
+        (g.stdout.as_str(), g.stderr.as_str(), g.code)
+    );
+}
 
 fn salt_call_exit_codes(_lab: &Lab) {}
 
@@ -130,4 +214,14 @@ fn stopped_minion(lab: &mut Lab) {
     // ... unless -v asks for it.
     let out = lab.salt(&["*", "test.ping", "-t", "1", "--hide-timeout", "-v"]);
     same_blocks(&out, &golden("verbose-hide-timeout.txt"));
+    // A batch pings first: the stopped minion gets a notice, no job, and
+    // does not fail the run.
+    let out = lab.salt(&["*", "test.ping", "-b", "1", "-t", "1"]);
+    let g = golden("batch-down.txt");
+    assert_eq!(
+        out.stdout.lines().next(),
+        Some("Minion minion3 did not respond. No job will be sent."),
+        "{out:?}"
+    );
+    same_batch(&out, &g);
 }

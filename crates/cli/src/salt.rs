@@ -426,20 +426,27 @@ fn finish(ctx: &mut Ctx, jid: Jid, o: Outcome) -> u8 {
     }
 }
 
-/// `-b N` / `-b N%`: at most N minions run the job at any time; a new one
-/// starts when one returns (Salt's sliding window).
+/// `-b N` / `-b N%`: as Salt does, first pings the target (minions that do
+/// not answer get no job, only a notice), then keeps at most N minions
+/// running the job, starting the next one when one returns (a sliding
+/// window). Each return is printed with its jid and retcode; the exit code
+/// is the highest retcode.
 async fn batch(ctx: &mut Ctx, req: PublishRequest, size: &str, wait: f64) -> Result<u8, String> {
-    let all = preview(ctx, &req.target).await?;
-    if all.is_empty() {
+    let Some(all) = batch_gather(ctx, &req.target).await? else {
         println!("{NO_MATCH}");
-        eprintln!("ERROR: No return received");
-        return Ok(2);
+        println!("No minions matched the target.");
+        return Ok(0);
+    };
+    if all.is_empty() {
+        return Ok(0);
     }
     let n = batch_size(size, all.len())?;
     let mut queue: std::collections::VecDeque<MinionId> = all.into_iter().collect();
     let mut c = connect(ctx).await?;
     let mut running: BTreeMap<MinionId, (Jid, Instant)> = BTreeMap::new();
-    let mut failed = false;
+    // Returns that arrived while waiting for a publish's reply.
+    let mut early: std::collections::VecDeque<ReturnEvent> = Default::default();
+    let mut code: i32 = 0;
     let mut missing = Vec::new();
     loop {
         let mut started = Vec::new();
@@ -448,6 +455,7 @@ async fn batch(ctx: &mut Ctx, req: PublishRequest, size: &str, wait: f64) -> Res
             started.push(id);
         }
         if !started.is_empty() {
+            started.sort();
             let shown: Vec<String> = started.iter().map(|i| format!("'{i}'")).collect();
             write_out(
                 &mut ctx.out,
@@ -458,17 +466,19 @@ async fn batch(ctx: &mut Ctx, req: PublishRequest, size: &str, wait: f64) -> Res
                     target: list_target(std::slice::from_ref(&id)),
                     ..req.clone()
                 };
-                match c
-                    .request(&ClientRequest::Publish(r))
+                c.send(&ClientRequest::Publish(r))
                     .await
-                    .map_err(|e| e.to_string())?
-                {
-                    ClientReply::Published { jid, .. } => {
-                        running.insert(id, (jid, Instant::now() + ctx.timeout));
+                    .map_err(|e| e.to_string())?;
+                loop {
+                    match c.recv().await.map_err(|e| e.to_string())? {
+                        ClientReply::Published { jid, .. } => {
+                            running.insert(id, (jid, Instant::now() + ctx.timeout));
+                            break;
+                        }
+                        ClientReply::Return(ev) => early.push_back(ev),
+                        ClientReply::Error(e) => return Err(e),
+                        _ => break,
                     }
-                    ClientReply::NoMatch => {}
-                    ClientReply::Error(e) => return Err(e),
-                    _ => {}
                 }
             }
         }
@@ -480,15 +490,22 @@ async fn batch(ctx: &mut Ctx, req: PublishRequest, size: &str, wait: f64) -> Res
             .map(|(_, d)| *d)
             .min()
             .unwrap_or_else(Instant::now);
-        match tokio::time::timeout_at(next_deadline, c.recv()).await {
+        let got = match early.pop_front() {
+            Some(ev) => Ok(Ok(ClientReply::Return(ev))),
+            None => tokio::time::timeout_at(next_deadline, c.recv()).await,
+        };
+        match got {
             Ok(Ok(ClientReply::Return(ev))) => {
                 if running.get(&ev.id).is_some_and(|(j, _)| *j == ev.jid) {
                     running.remove(&ev.id);
-                    failed |= ev.retcode != 0;
-                    let text = salt_output::render_one_retcode(
+                    code = code.max(ev.retcode);
+                    let mut shown = Map::new();
+                    shown.insert("retcode".into(), Value::from(ev.retcode));
+                    shown.insert("jid".into(), Value::from(ev.jid.to_string()));
+                    shown.insert(ev.id.to_string(), ev.ret.clone());
+                    let text = salt_output::render_all_retcode(
                         ctx.fmt,
-                        ev.id.as_str(),
-                        &ev.ret,
+                        &Value::Object(shown),
                         ev.retcode,
                         &ctx.opts,
                     );
@@ -526,14 +543,45 @@ async fn batch(ctx: &mut Ctx, req: PublishRequest, size: &str, wait: f64) -> Res
             write_out(&mut ctx.out, &text);
         }
     }
-    if failed || !missing.is_empty() {
-        eprintln!("ERROR: Minions returned with non-zero exit code");
-        return Ok(1);
+    if !missing.is_empty() {
+        code = code.max(1);
     }
-    Ok(0)
+    Ok(u8::try_from(code.clamp(0, 255)).unwrap_or(1))
 }
 
-/// `N` or `N%` of `total` (at least 1).
+/// Pings the target as Salt's batch mode does before running anything:
+/// `None` when nothing matches; otherwise the minions that answered, after
+/// a notice for each one that did not.
+async fn batch_gather(ctx: &mut Ctx, target: &Target) -> Result<Option<Vec<MinionId>>, String> {
+    let mut c = connect(ctx).await?;
+    let ping = PublishRequest {
+        target: target.clone(),
+        fun: "test.ping".into(),
+        arg: Vec::new(),
+        kwarg: Map::new(),
+        user: current_user(),
+    };
+    let (jid, minions) = match c
+        .request(&ClientRequest::Publish(ping))
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        ClientReply::Published { jid, minions } => (jid, minions),
+        ClientReply::NoMatch => return Ok(None),
+        ClientReply::Error(e) => return Err(e),
+        other => return Err(format!("unexpected reply from the master: {other:?}")),
+    };
+    let pinged = wait_returns(ctx, &mut c, jid, &minions, false).await?;
+    for id in &pinged.missing {
+        write_out(
+            &mut ctx.out,
+            &format!("Minion {id} did not respond. No job will be sent.\n"),
+        );
+    }
+    Ok(Some(pinged.returns.into_keys().collect()))
+}
+
+/// `N` or `N%` of `total`, rounded down as Salt does (but at least 1).
 pub fn batch_size(spec: &str, total: usize) -> Result<usize, String> {
     let bad = || {
         format!("invalid batch size {spec:?}: use a number of minions (10) or a percentage (25%)")
@@ -543,7 +591,13 @@ pub fn batch_size(spec: &str, total: usize) -> Result<usize, String> {
         if !(pct > 0.0 && pct <= 100.0) {
             return Err(bad());
         }
-        ((total as f64) * pct / 100.0).ceil() as usize
+        // Salt rounds down, except that a share below one minion is one.
+        let share = (total as f64) * pct / 100.0;
+        if share < 1.0 {
+            share.ceil() as usize
+        } else {
+            share.floor() as usize
+        }
     } else {
         spec.trim().parse::<usize>().map_err(|_| bad())?
     };
@@ -560,7 +614,9 @@ mod tests {
     #[test]
     fn batch_sizes() {
         assert_eq!(batch_size("1", 3).unwrap(), 1);
-        assert_eq!(batch_size("50%", 3).unwrap(), 2);
+        assert_eq!(batch_size("50%", 3).unwrap(), 1);
+        assert_eq!(batch_size("50%", 4).unwrap(), 2);
+        assert_eq!(batch_size("70%", 3).unwrap(), 2);
         assert_eq!(batch_size("100%", 3).unwrap(), 3);
         assert_eq!(batch_size("10%", 3).unwrap(), 1);
         assert!(batch_size("0", 3).is_err());
