@@ -203,7 +203,63 @@ fn batches(lab: &Lab) {
     );
 }
 
-fn salt_call_exit_codes(_lab: &Lab) {}
+fn salt_call_exit_codes(lab: &Lab) {
+    let call = |args: &[&str]| {
+        let mut all = vec!["--local"];
+        all.extend_from_slice(args);
+        lab.call("minion1", &all)
+    };
+    let cases: [(&[&str], &str); 6] = [
+        (&["test.ping"], "call-ping.txt"),
+        (&["test.retcode", "3"], "call-retcode.txt"),
+        (
+            &["test.retcode", "3", "--retcode-passthrough"],
+            "call-retcode-passthrough.txt",
+        ),
+        // The module's log lines on stderr are left out of these captures.
+        (
+            &["cmd.run", "exit 3", "python_shell=True"],
+            "call-cmd-exit.txt",
+        ),
+        (
+            &[
+                "cmd.run",
+                "exit 3",
+                "python_shell=True",
+                "--retcode-passthrough",
+            ],
+            "call-cmd-exit-passthrough.txt",
+        ),
+        // (stdout only; see below for the unknown function)
+        (&["test.ping", "--retcode-passthrough"], "call-ping.txt"),
+    ];
+    for (args, file) in cases {
+        let out = call(args);
+        let g = golden(file);
+        assert_eq!(
+            (out.stdout.as_str(), out.code),
+            (g.stdout.as_str(), g.code),
+            "{args:?}: {out:?}"
+        );
+    }
+    // An unknown function: the message goes to stderr (the capture has
+    // both streams together), nothing to stdout, exit code 255 with or
+    // without --retcode-passthrough.
+    for (pass, file) in [
+        (false, "call-bad-function.txt"),
+        (true, "call-bad-function-passthrough.txt"),
+    ] {
+        let mut args = vec!["no.such_function"];
+        if pass {
+            args.push("--retcode-passthrough");
+        }
+        let out = call(&args);
+        let g = golden(file);
+        assert_eq!(out.stdout, "", "{out:?}");
+        assert_eq!(out.stderr, g.stdout, "{out:?}");
+        assert_eq!(out.code, g.code, "{out:?}");
+    }
+}
 
 fn stopped_minion(lab: &mut Lab) {
     let st = lab.stop_minion("minion3").expect("minion3 was running");

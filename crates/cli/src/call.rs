@@ -103,7 +103,18 @@ async fn run(a: CallArgs) -> Result<u8, String> {
     };
     let res = match salt_exec::parse_call(&a.function, args, kwargs) {
         Ok(call) => call.call(&cx).await,
-        Err(e) => e.into_result(),
+        Err(e) => {
+            let unavailable = matches!(e, salt_exec::ExecError::NotAvailable(_));
+            let res = e.into_result();
+            // Like salt-call: an unknown function that is no prefix of known
+            // ones (whose docs would be shown instead) is a message on
+            // stderr and exit code 255, even with --retcode-passthrough.
+            if unavailable && let Value::String(msg) = &res.ret {
+                eprintln!("{msg}");
+                return Ok(255);
+            }
+            res
+        }
     };
     let fmt = a.output.format(Format::Nested)?;
     let opts = a.output.options(true);
