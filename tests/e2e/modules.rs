@@ -624,10 +624,13 @@ fn salt_call_local(lab: &Lab) {
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(out.stdout, "local:\n    hi\n", "{out:?}");
 
+    // As salt-call: the message alone on stderr, exit 255
+    // (tests/golden/call-bad-function.txt).
     let out = lab.call(M1, &["--local", "no.such_function"]);
-    assert_ne!(out.code, 0, "{out:?}");
+    assert_eq!(out.code, 255, "{out:?}");
+    assert_eq!(out.stdout, "", "{out:?}");
     assert!(
-        out.stdout.contains("'no.such_function' is not available."),
+        out.stderr.contains("'no.such_function' is not available."),
         "{out:?}"
     );
 }
