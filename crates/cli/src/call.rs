@@ -49,27 +49,8 @@ pub struct CallArgs {
 
 pub fn main() -> ExitCode {
     let a = CallArgs::parse();
-    if let Err(e) = crate::logging::init(&a.log_level, None) {
-        eprintln!("salt-rs-call: {e}");
-        return ExitCode::from(2);
-    }
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("salt-rs-call: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(a)) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("ERROR: {e}");
-            ExitCode::from(1)
-        }
-    }
+    let level = a.log_level.clone();
+    crate::run_command("salt-rs-call", &level, 1, run(a))
 }
 
 async fn run(a: CallArgs) -> Result<u8, String> {

@@ -79,27 +79,8 @@ pub struct SaltArgs {
 
 pub fn main() -> ExitCode {
     let a = SaltArgs::parse();
-    if let Err(e) = crate::logging::init(&a.log_level, None) {
-        eprintln!("salt-rs: {e}");
-        return ExitCode::from(2);
-    }
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("salt-rs: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(a)) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("ERROR: {e}");
-            ExitCode::from(2)
-        }
-    }
+    let level = a.log_level.clone();
+    crate::run_command("salt-rs", &level, 2, run(a))
 }
 
 /// The parts of a run that do not change between batches.
