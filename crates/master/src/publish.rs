@@ -94,7 +94,16 @@ pub async fn publish(
         return Ok(Outcome::NoMatch);
     }
     let jid = Jid::generate();
-    lock(&m.waiters).entry(jid).or_default().push(waiter);
+    {
+        // Forget jobs whose clients have all gone (no return may ever come
+        // to prune them), then listen for this one.
+        let mut w = lock(&m.waiters);
+        w.retain(|_, list| {
+            list.retain(|tx| !tx.is_closed());
+            !list.is_empty()
+        });
+        w.entry(jid).or_default().push(waiter);
+    }
     let publish = Publish {
         jid,
         target,
