@@ -58,8 +58,9 @@ CFG
   echo $! > "$d/pid"
 done
 
-salt() { echo "\$ salt-rs $*"; "$BIN/salt-rs" -c "$DEMO_DIR/master" "$@"; echo; }
-key() { echo "\$ salt-rs-key $*"; "$BIN/salt-rs-key" -c "$DEMO_DIR/master" "$@"; echo; }
+show() { printf '$'; printf " %q" "$@"; printf '\n'; }
+salt() { show salt-rs "$@"; "$BIN/salt-rs" -c "$DEMO_DIR/master" "$@"; echo; }
+key() { show salt-rs-key "$@"; "$BIN/salt-rs-key" -c "$DEMO_DIR/master" "$@"; echo; }
 
 for _ in $(seq 1 100); do
   [ "$(ls "$DEMO_DIR/master/etc/salt-rs/pki/master/minions_pre" 2>/dev/null | wc -l)" -ge 3 ] && break
