@@ -1,6 +1,9 @@
 //! The salt-rs minion as a library: [`run`] resolves the id, loads or makes
 //! the key pair, collects grains, then keeps one [`link::MasterLink`] per
 //! configured master until shutdown. Jobs run one task each ([`jobs`]).
+//! [`run_with`] is the same with [`Hooks`] for a host that runs many
+//! minions in one process (`salt-rs-swarm`): precomputed grains and shared
+//! [`Stats`] counters.
 
 #![forbid(unsafe_code)]
 
@@ -10,6 +13,7 @@ pub mod link;
 pub mod seen;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::Context;
 use salt_config::MinionConfig;
@@ -31,22 +35,73 @@ pub struct Minion {
     /// Cancelled at shutdown; every job's token is a child of it.
     pub shutdown: CancellationToken,
     pub job_tasks: TaskTracker,
+    /// Shared counters from [`Hooks::stats`], if any.
+    pub stats: Option<Arc<Stats>>,
+}
+
+/// Counters that many minions in one process can share, read by the host
+/// (for example to report how many are authenticated).
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Minions that finished start-up (id, keys, grains, jid log).
+    pub started: AtomicUsize,
+    /// Master links with a live session right now.
+    pub authenticated: AtomicUsize,
+    /// Sessions established since start, re-authentications included.
+    pub sessions: AtomicU64,
+}
+
+impl Stats {
+    /// `(started, authenticated, sessions)` read at once.
+    pub fn snapshot(&self) -> (usize, usize, u64) {
+        (
+            self.started.load(Ordering::Relaxed),
+            self.authenticated.load(Ordering::Relaxed),
+            self.sessions.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Optional extras for [`run_with`]; the default is exactly [`run`].
+#[derive(Debug, Default, Clone)]
+pub struct Hooks {
+    /// Grains to use instead of detecting them (`salt_grains::collect`);
+    /// the config's static `grains` are still merged over them. The caller
+    /// sets `id` and similar per-minion grains.
+    pub grains: Option<Map<String, Value>>,
+    /// Counters to update as the minion starts and its sessions come and go.
+    pub stats: Option<Arc<Stats>>,
 }
 
 /// Runs the minion until `shutdown` is cancelled, then waits a bounded
 /// time for running jobs and names the ones that did not finish.
 pub async fn run(cfg: MinionConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
+    run_with(cfg, shutdown, Hooks::default()).await
+}
+
+/// [`run`] with [`Hooks`].
+pub async fn run_with(
+    cfg: MinionConfig,
+    shutdown: CancellationToken,
+    hooks: Hooks,
+) -> anyhow::Result<()> {
     let id = cfg
         .resolve_id(salt_grains::fqdn)
         .context("cannot determine the minion id")?;
     let pki = cfg.pki_dir();
     let keys = NodeKeys::load_or_generate(&pki, "minion")
         .with_context(|| format!("minion keys in {}", pki.display()))?;
-    let grains = salt_grains::collect(&salt_grains::GrainsOptions {
-        id: id.to_string(),
-        config_dir: cfg.config_dir.clone(),
-        static_grains: cfg.grains.clone(),
-    });
+    let grains = match hooks.grains {
+        Some(mut grains) => {
+            grains.extend(cfg.grains.clone());
+            grains
+        }
+        None => salt_grains::collect(&salt_grains::GrainsOptions {
+            id: id.to_string(),
+            config_dir: cfg.config_dir.clone(),
+            static_grains: cfg.grains.clone(),
+        }),
+    };
     tracing::info!(minion = %id, fingerprint = %keys.public().fingerprint(), "minion starting");
     let seen = seen::SeenJobs::open(&cfg.cachedir(), salt_proto::now_ms())
         .with_context(|| format!("jid log in {}", cfg.cachedir().display()))?;
@@ -60,7 +115,11 @@ pub async fn run(cfg: MinionConfig, shutdown: CancellationToken) -> anyhow::Resu
         seen,
         shutdown: shutdown.clone(),
         job_tasks: TaskTracker::new(),
+        stats: hooks.stats,
     });
+    if let Some(stats) = &minion.stats {
+        stats.started.fetch_add(1, Ordering::Relaxed);
+    }
     let links = TaskTracker::new();
     for (idx, master) in masters.iter().enumerate() {
         let link = link::MasterLink::new(minion.clone(), master.clone(), idx, masters.len());

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -186,11 +187,14 @@ impl MasterLink {
             ret_tx,
         };
         let mut next_heartbeat = Instant::now() + self.heartbeat();
+        let mut up = false;
         loop {
+            self.count_session(&mut up, matches!(live.phase, Phase::Session(_)));
             let deadline = self.deadline(&live, next_heartbeat);
             tokio::select! {
                 _ = self.minion.shutdown.cancelled() => {
                     self.flush_returns(&mut live, &mut ret_rx).await;
+                    self.count_session(&mut up, false);
                     return;
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => {
@@ -213,6 +217,20 @@ impl MasterLink {
                 }
             }
         }
+    }
+
+    /// Keeps [`crate::Stats`] in step when the session comes or goes.
+    fn count_session(&self, up: &mut bool, now_up: bool) {
+        let Some(stats) = &self.minion.stats else {
+            return;
+        };
+        if now_up && !*up {
+            stats.authenticated.fetch_add(1, Ordering::Relaxed);
+            stats.sessions.fetch_add(1, Ordering::Relaxed);
+        } else if !now_up && *up {
+            stats.authenticated.fetch_sub(1, Ordering::Relaxed);
+        }
+        *up = now_up;
     }
 
     fn deadline(&self, live: &Live, next_heartbeat: Instant) -> Instant {
