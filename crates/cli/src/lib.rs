@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod key;
 pub mod logging;
 pub mod publish;
+pub mod run;
 pub mod salt;
 
 /// Runs a command's async body on a current-thread runtime after setting up

@@ -112,5 +112,11 @@ async fn handle(
             Ok(Outcome::NoMatch) => ClientReply::NoMatch,
             Err(e) => ClientReply::Error(e),
         },
+        ClientRequest::Runner { fun, arg, kwarg } => {
+            match crate::runners::run(m, &fun, arg, kwarg).await {
+                Ok(v) => ClientReply::RunnerResult(v),
+                Err(e) => ClientReply::Error(e),
+            }
+        }
     }
 }

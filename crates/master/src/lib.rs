@@ -9,6 +9,9 @@
 //! - [`clients`]: the Unix socket for salt-rs, salt-rs-run, salt-rs-key.
 //! - [`keywatch`]: key-state changes, publish-key rotation.
 //! - [`state`]: the shared state those pieces work on.
+//! - [`runners`]: `salt-rs-run` functions answered from the job cache.
+//!
+//! [`run`] also purges the job cache hourly per `keep_jobs`.
 
 #![forbid(unsafe_code)]
 
@@ -16,6 +19,7 @@ pub mod auth;
 pub mod clients;
 pub mod keywatch;
 pub mod publish;
+pub mod runners;
 pub mod session;
 pub mod state;
 
@@ -57,10 +61,34 @@ pub async fn run(cfg: MasterConfig, shutdown: CancellationToken) -> anyhow::Resu
     ));
     tasks.spawn(clients::serve(master.clone(), listener, shutdown.clone()));
     tasks.spawn(keywatch::watch(master.clone(), shutdown.clone()));
+    tasks.spawn(purge_jobs(master.clone(), shutdown.clone()));
     tasks.close();
     shutdown.cancelled().await;
     tracing::info!("master shutting down");
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), tasks.wait()).await;
     let _ = std::fs::remove_file(master.cfg.sock_path());
     Ok(())
+}
+
+/// Applies `keep_jobs` at start and then every hour.
+async fn purge_jobs(m: std::sync::Arc<Master>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        let Some(cutoff) =
+            salt_jobs::retention_cutoff(m.cfg.keep_jobs, time::OffsetDateTime::now_utc())
+        else {
+            continue;
+        };
+        let jobs = m.jobs.clone();
+        match tokio::task::spawn_blocking(move || jobs.purge_before(cutoff)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(jobs = n, "job cache: old jobs purged"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "job cache purge failed"),
+            Err(e) => tracing::warn!(error = %e, "job cache purge task failed"),
+        }
+    }
 }

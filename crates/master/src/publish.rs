@@ -3,7 +3,8 @@
 //! The master expands nodegroups (minions never see them), works out which
 //! accepted minions the target matches from their cached grains (whom to
 //! wait for), registers the caller for the returns, and only then sends,
-//! so no return can arrive before anyone listens.
+//! so no return can arrive before anyone listens. Once sent, the job is
+//! queued for the job cache (without waiting for the disk).
 
 use std::sync::Arc;
 
@@ -83,6 +84,29 @@ async fn send_direct_to_new_sessions(m: &Arc<Master>, publish: &Publish, minions
     }
 }
 
+/// The job cache's record of a publish: the target as the client gave it,
+/// and the arguments the way Salt lists them (keyword arguments packed in a
+/// trailing `{"__kwarg__": true, ...}`).
+fn job_record(jid: &Jid, req: &PublishRequest, minions: &[MinionId]) -> salt_jobs::PublishRecord {
+    let mut arg = req.arg.clone();
+    if !req.kwarg.is_empty() {
+        let mut packed = serde_json::Map::new();
+        packed.insert("__kwarg__".into(), Value::Bool(true));
+        packed.extend(req.kwarg.iter().map(|(k, v)| (k.clone(), v.clone())));
+        arg.push(Value::Object(packed));
+    }
+    salt_jobs::PublishRecord {
+        jid: jid.to_string(),
+        fun: req.fun.clone(),
+        arg,
+        tgt: serde_json::to_value(&req.target.tgt).unwrap_or(Value::Null),
+        tgt_type: req.target.tgt_type.as_str().to_owned(),
+        user: req.user.clone(),
+        start_time: time::OffsetDateTime::now_utc(),
+        minions: minions.iter().map(|m| m.as_str().to_owned()).collect(),
+    }
+}
+
 /// Publishes a job; `waiter` receives its returns.
 pub async fn publish(
     m: &Arc<Master>,
@@ -104,6 +128,7 @@ pub async fn publish(
         });
         w.entry(jid).or_default().push(waiter);
     }
+    let record = job_record(&jid, &req, &minions);
     let publish = Publish {
         jid,
         target,
@@ -131,6 +156,9 @@ pub async fn publish(
         .await
         .map_err(|e| format!("publish failed: {e}"))?;
     send_direct_to_new_sessions(m, &publish, &minions).await;
+    if let Err(e) = m.jobs.record_publish(record) {
+        tracing::error!(%jid, error = %e, "job not recorded in the job cache");
+    }
     tracing::info!(%jid, fun = %publish.fun, minions = minions.len(), "job published");
     Ok(Outcome::Published { jid, minions })
 }

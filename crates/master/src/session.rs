@@ -1,11 +1,17 @@
 //! The request socket: every message is an envelope; enrolment goes to
 //! [`crate::auth`], session messages are verified against the session the
 //! sender claims and handled here. Nothing else is accepted.
+//!
+//! A return is queued for the job cache and acknowledged only once the
+//! cache's writer has committed it (a task waits for that, so the request
+//! loop never waits for the disk); a return the cache could not store is not
+//! acknowledged, and the minion sends it again.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use salt_jobs::{ReturnRecord, WriteTicket};
 use salt_proto::messages::{MasterMessage, MinionRequest, ReturnEvent};
 use salt_proto::{Envelope, Kind};
 use salt_transport::{PeerId, RouterRx};
@@ -26,17 +32,50 @@ pub async fn serve_router(m: Arc<Master>, mut rx: RouterRx, shutdown: Cancellati
                 None => return,
             },
         };
-        if let Some((to, reply)) = handle(&m, &peer, &bytes) {
-            let router = m.router.clone();
-            if let Err(e) = router.send(&to, Bytes::from(reply.encode())).await {
-                tracing::debug!(error = %e, "reply not sent");
+        let Some(out) = handle(&m, &peer, &bytes) else {
+            continue;
+        };
+        let router = m.router.clone();
+        match out.after {
+            None => {
+                if let Err(e) = router.send(&out.to, Bytes::from(out.reply.encode())).await {
+                    tracing::debug!(error = %e, "reply not sent");
+                }
+            }
+            Some(ticket) => {
+                tokio::spawn(async move {
+                    if let Err(e) = ticket.committed().await {
+                        tracing::error!(error = %e, "return not stored in the job cache, not acknowledged");
+                        return;
+                    }
+                    if let Err(e) = router.send(&out.to, Bytes::from(out.reply.encode())).await {
+                        tracing::debug!(error = %e, "reply not sent");
+                    }
+                });
             }
         }
     }
 }
 
+/// A reply to send, possibly only once a job-cache write is committed.
+pub struct Outgoing {
+    pub to: PeerId,
+    pub reply: Envelope,
+    pub after: Option<WriteTicket>,
+}
+
+impl Outgoing {
+    fn now(to: PeerId, reply: Envelope) -> Self {
+        Outgoing {
+            to,
+            reply,
+            after: None,
+        }
+    }
+}
+
 /// Handles one raw message; returns the reply to send, if any.
-pub fn handle(m: &Master, peer: &PeerId, bytes: &[u8]) -> Option<(PeerId, Envelope)> {
+pub fn handle(m: &Master, peer: &PeerId, bytes: &[u8]) -> Option<Outgoing> {
     let env = match Envelope::decode(bytes, m.limit()) {
         Ok(e) => e,
         Err(e) => {
@@ -45,7 +84,7 @@ pub fn handle(m: &Master, peer: &PeerId, bytes: &[u8]) -> Option<(PeerId, Envelo
         }
     };
     match env.kind {
-        Kind::Enroll => auth::handle_enroll(m, &env, peer).map(|r| (peer.clone(), r)),
+        Kind::Enroll => auth::handle_enroll(m, &env, peer).map(|r| Outgoing::now(peer.clone(), r)),
         Kind::Session => handle_session(m, &env, peer),
         // Only the master sends these: a minion sending one is refused.
         Kind::EnrollReply | Kind::Publish => {
@@ -55,7 +94,7 @@ pub fn handle(m: &Master, peer: &PeerId, bytes: &[u8]) -> Option<(PeerId, Envelo
     }
 }
 
-fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<(PeerId, Envelope)> {
+fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing> {
     let id = MinionId::parse(&env.sender).ok()?;
     let opened = {
         let sessions = lock(&m.sessions);
@@ -81,9 +120,9 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<(PeerId, 
             // re-enrol, so an attacker cannot make the master talk for free
             // beyond a signed, useless reply.
             if lock(&m.accepted).contains(&id) {
-                return auth::reauth(m, &id, "no session").map(|r| (peer.clone(), r));
+                return auth::reauth(m, &id, "no session").map(|r| Outgoing::now(peer.clone(), r));
             }
-            return auth::reauth(m, &id, "not accepted").map(|r| (peer.clone(), r));
+            return auth::reauth(m, &id, "not accepted").map(|r| Outgoing::now(peer.clone(), r));
         }
     };
     if let Err(e) = lock(&m.replay).check(req.nonce(), req.ts(), salt_proto::now_ms()) {
@@ -97,6 +136,7 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<(PeerId, 
             s.last_seen = Instant::now();
         }
     }
+    let mut after = None;
     let reply = match req.into_inner() {
         MinionRequest::Hello { grains } => {
             tracing::debug!(minion = %id, "hello");
@@ -110,6 +150,19 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<(PeerId, 
         MinionRequest::Return(r) => {
             tracing::debug!(minion = %id, jid = %r.jid, "return");
             let jid = r.jid;
+            match m.jobs.record_return(ReturnRecord {
+                jid: jid.to_string(),
+                minion: id.as_str().to_owned(),
+                retcode: i64::from(r.retcode),
+                success: r.success,
+                ret: r.ret.clone(),
+                time: time::OffsetDateTime::now_utc(),
+            }) {
+                Ok(ticket) => after = Some(ticket),
+                Err(e) => {
+                    tracing::error!(minion = %id, %jid, error = %e, "job cache refused a return");
+                }
+            }
             m.deliver(ReturnEvent {
                 id: id.clone(),
                 jid: r.jid,
@@ -128,7 +181,16 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<(PeerId, 
             }
         }
     };
-    seal_to(m, &id, &reply).map(|e| (peer.clone(), e))
+    let is_ack = matches!(reply, MasterMessage::ReturnAck { .. });
+    if is_ack && after.is_none() {
+        // Not stored: no ack, so the minion sends the return again.
+        return None;
+    }
+    seal_to(m, &id, &reply).map(|e| Outgoing {
+        to: peer.clone(),
+        reply: e,
+        after,
+    })
 }
 
 /// Seals a message to one minion under its session key.

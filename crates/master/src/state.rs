@@ -1,13 +1,14 @@
 //! The master's shared state: keys, sessions, the publish key, the cache of
-//! minion grains, and who waits for which job's returns.
+//! minion grains, the job cache, and who waits for which job's returns.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::Context;
 use salt_config::MasterConfig;
+use salt_jobs::{JobStore, SqliteJobStore};
 use salt_pki::KeyStore;
 use salt_proto::crypto::SymKey;
 use salt_proto::messages::ReturnEvent;
@@ -51,6 +52,8 @@ pub struct Master {
     pub grains: Mutex<HashMap<MinionId, Map<String, Value>>>,
     pub accepted: Mutex<BTreeSet<MinionId>>,
     pub waiters: Mutex<HashMap<Jid, Vec<mpsc::Sender<ReturnEvent>>>>,
+    /// Every publish and return (`<cachedir>/jobs.sqlite`).
+    pub jobs: Arc<dyn JobStore>,
     /// Poked by salt-rs-key through the local socket.
     pub keys_changed: tokio::sync::Notify,
 }
@@ -68,6 +71,11 @@ impl Master {
             .context("listing accepted keys")?
             .into_iter()
             .collect();
+        let jobs_path = cfg.cachedir().join("jobs.sqlite");
+        let jobs: Arc<dyn JobStore> = Arc::new(
+            SqliteJobStore::open(&jobs_path)
+                .with_context(|| format!("job cache {}", jobs_path.display()))?,
+        );
         let master = Self {
             keys,
             public_pem,
@@ -83,6 +91,7 @@ impl Master {
             grains: Mutex::new(HashMap::new()),
             accepted: Mutex::new(accepted),
             waiters: Mutex::new(HashMap::new()),
+            jobs,
             keys_changed: tokio::sync::Notify::new(),
             cfg,
         };

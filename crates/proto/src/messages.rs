@@ -156,6 +156,15 @@ pub enum ClientRequest {
     /// Key files changed (sent by salt-rs-key): rescan now.
     KeysChanged,
     Ping,
+    /// Run a master-side function (`salt-rs-run`), e.g. `jobs.lookup_jid`;
+    /// answered with `RunnerResult` or `Error`.
+    Runner {
+        fun: String,
+        #[serde(default)]
+        arg: Vec<Value>,
+        #[serde(default)]
+        kwarg: Map<String, Value>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -184,6 +193,8 @@ pub enum ClientReply {
     Ok,
     Pong,
     Error(String),
+    /// A runner's return value.
+    RunnerResult(Value),
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
