@@ -8,6 +8,7 @@
 //! - [`publish`]: turning a client's request into a signed, encrypted publish.
 //! - [`clients`]: the Unix socket for salt-rs, salt-rs-run, salt-rs-key.
 //! - [`keywatch`]: key-state changes, publish-key rotation.
+//! - [`presence`]: who is up, from heartbeats; the `manage.*` runners.
 //! - [`state`]: the shared state those pieces work on.
 //! - [`runners`]: `salt-rs-run` functions answered from the job cache.
 //!
@@ -18,6 +19,7 @@
 pub mod auth;
 pub mod clients;
 pub mod keywatch;
+pub mod presence;
 pub mod publish;
 pub mod runners;
 pub mod session;

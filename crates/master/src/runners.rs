@@ -16,6 +16,9 @@ pub async fn run(
     arg: Vec<Value>,
     kwarg: Map<String, Value>,
 ) -> Result<Value, String> {
+    if let Some(r) = crate::presence::manage(m, fun, &kwarg).await {
+        return r;
+    }
     let jobs = m.jobs.clone();
     let fun = fun.to_owned();
     tokio::task::spawn_blocking(move || dispatch(jobs.as_ref(), &fun, &arg, &kwarg))
@@ -107,7 +110,7 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn truthy(v: &Value) -> bool {
+pub(crate) fn truthy(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
         Value::String(s) => matches!(s.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on"),

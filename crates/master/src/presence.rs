@@ -1,0 +1,132 @@
+//! Presence: who is connected now, answered from the sessions' heartbeats
+//! (no ping storm), and the `manage.*` runners built on it.
+//!
+//! A minion is *up* when its session has been heard from within three
+//! heartbeat intervals (`heartbeat_interval`, default 5 s): every verified
+//! message refreshes `Session::last_seen`, heartbeats arrive every interval.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use salt_types::MinionId;
+use serde_json::{Map, Value};
+
+use crate::state::{Master, lock};
+
+/// Missed heartbeats after which a minion counts as down.
+pub const MISSED_HEARTBEATS: u32 = 3;
+
+/// Accepted minions split into (up, down), each sorted.
+pub fn split(m: &Master) -> (Vec<MinionId>, Vec<MinionId>) {
+    let window = Duration::from_secs(m.cfg.heartbeat_interval.max(1)) * MISSED_HEARTBEATS;
+    let accepted: BTreeSet<MinionId> = lock(&m.accepted).clone();
+    let sessions = lock(&m.sessions);
+    let (up, down) = accepted.into_iter().partition(|id| {
+        sessions
+            .get(id)
+            .is_some_and(|s| s.last_seen.elapsed() <= window)
+    });
+    (up, down)
+}
+
+fn ids(v: &[MinionId]) -> Value {
+    Value::Array(v.iter().map(|i| Value::from(i.as_str())).collect())
+}
+
+/// Runs a `manage.*` runner, or returns `None` when `fun` is not one.
+pub async fn manage(
+    m: &Arc<Master>,
+    fun: &str,
+    kwarg: &Map<String, Value>,
+) -> Option<Result<Value, String>> {
+    let (up, down) = split(m);
+    Some(Ok(match fun {
+        "manage.up" | "manage.present" | "manage.alived" => ids(&up),
+        "manage.down" | "manage.not_present" | "manage.not_alived" => {
+            if fun == "manage.down" && kwarg.get("removekeys").is_some_and(crate::runners::truthy) {
+                for id in &down {
+                    if let Err(e) = m.keystore.delete(id.as_str()) {
+                        return Some(Err(format!("cannot delete the key of {id}: {e}")));
+                    }
+                }
+                crate::keywatch::rescan(m).await;
+            }
+            ids(&down)
+        }
+        "manage.status" => {
+            let mut out = Map::new();
+            out.insert("down".into(), ids(&down));
+            out.insert("up".into(), ids(&up));
+            Value::Object(out)
+        }
+        "manage.versions" => versions(m, &up, &down),
+        _ => return None,
+    }))
+}
+
+/// Salt's `manage.versions` shape: minions grouped by how their version
+/// compares with the master's.
+fn versions(m: &Master, up: &[MinionId], down: &[MinionId]) -> Value {
+    let mine = salt_types::VERSION;
+    let grains = lock(&m.grains);
+    let mut groups: Map<String, Value> = Map::new();
+    let mut put = |group: &str, id: &MinionId, v: Value| {
+        let entry = groups
+            .entry(group.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(map) = entry {
+            map.insert(id.to_string(), v);
+        }
+    };
+    for id in up {
+        let v = grains
+            .get(id)
+            .and_then(|g| g.get("saltrs_version"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let group = match compare(&v, mine) {
+            std::cmp::Ordering::Less => "Minion requires update",
+            std::cmp::Ordering::Equal => "Up to date",
+            std::cmp::Ordering::Greater => "Minion newer than master",
+        };
+        put(group, id, Value::from(v));
+    }
+    for id in down {
+        put(
+            "Minion did not return",
+            id,
+            Value::from("Minion did not return"),
+        );
+    }
+    let mut out = Map::new();
+    out.insert("Master".into(), Value::from(mine));
+    for (k, v) in groups {
+        out.insert(k, v);
+    }
+    Value::Object(out)
+}
+
+/// Compares dotted versions numerically (`0.10.0` > `0.9.1`).
+fn compare(a: &str, b: &str) -> std::cmp::Ordering {
+    let parse = |s: &str| -> Vec<u64> {
+        s.split(['.', '-'])
+            .map(|p| p.parse().unwrap_or(0))
+            .collect()
+    };
+    parse(a).cmp(&parse(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_numerically() {
+        use std::cmp::Ordering::*;
+        assert_eq!(compare("0.10.0", "0.9.1"), Greater);
+        assert_eq!(compare("0.1.0", "0.1.0"), Equal);
+        assert_eq!(compare("", "0.1.0"), Less);
+    }
+}
