@@ -8,9 +8,9 @@ use salt_exec::{Ctx, RunningJob};
 use salt_proto::messages::{JobReturn, Publish};
 use salt_target::Facts;
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 use crate::Minion;
+use crate::outbox::ReturnSink;
 
 /// Whether this minion is targeted by `p`.
 pub fn targeted(minion: &Minion, p: &Publish) -> bool {
@@ -30,7 +30,7 @@ pub fn targeted(minion: &Minion, p: &Publish) -> bool {
 }
 
 /// Checks expiry, target and duplicates, then runs the job in its own task.
-pub fn dispatch(minion: &Arc<Minion>, p: Publish, returns: mpsc::Sender<JobReturn>) {
+pub fn dispatch(minion: &Arc<Minion>, p: Publish, returns: ReturnSink) {
     let now = salt_proto::now_ms();
     if p.expires_ms < now {
         tracing::debug!(jid = %p.jid, "expired job ignored");
@@ -47,9 +47,7 @@ pub fn dispatch(minion: &Arc<Minion>, p: Publish, returns: mpsc::Sender<JobRetur
     let m = minion.clone();
     minion.job_tasks.spawn(async move {
         let ret = run_job(&m, &p).await;
-        if returns.send(ret).await.is_err() {
-            tracing::warn!(jid = %p.jid, "return lost: the master link is gone");
-        }
+        returns.deliver(ret).await;
     });
 }
 

@@ -10,6 +10,7 @@
 pub mod enroll;
 pub mod jobs;
 pub mod link;
+pub mod outbox;
 pub mod seen;
 
 use std::sync::Arc;

@@ -11,10 +11,9 @@
 //! SUB socket reconnects by itself. Returns stay queued until the master
 //! acknowledges them, and are sent again after every new session.
 
-use std::collections::BTreeMap;
 use std::net::ToSocketAddrs;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -23,12 +22,12 @@ use salt_proto::messages::{ClearReply, JobReturn, MasterMessage, MinionRequest, 
 use salt_proto::replay::ReplayGuard;
 use salt_proto::{Envelope, Kind, PublicKeys};
 use salt_transport::{Backoff, Dealer, Limits, Subscriber};
-use salt_types::Jid;
 use tokio::sync::mpsc;
 
 use crate::Minion;
 use crate::enroll::{self, Answer, Attempt, Pin, SessionKeys};
 use crate::jobs;
+use crate::outbox::{Outbox, ReturnSink};
 
 /// How long an enrolment request may go unanswered before the DEALER is
 /// recreated and the request sent again.
@@ -56,14 +55,14 @@ struct Live {
     master_key: Option<PublicKeys>,
     old_publish_key: Option<(u64, SymKey)>,
     replay: ReplayGuard,
-    pending: BTreeMap<Jid, JobReturn>,
+    pending: Arc<Mutex<Outbox>>,
     buffered: Vec<Envelope>,
     asked_key: Option<Instant>,
     waiting_since: Option<Instant>,
     seq: u64,
     accept_attempts: u32,
     reconnects: u32,
-    ret_tx: mpsc::Sender<JobReturn>,
+    sink: ReturnSink,
 }
 
 impl MasterLink {
@@ -82,6 +81,23 @@ impl MasterLink {
             minion,
             master,
             pin,
+        }
+    }
+
+    /// This link's on-disk outbox (memory only if the directory fails).
+    fn outbox(&self) -> Outbox {
+        let dir = self
+            .minion
+            .cfg
+            .cachedir()
+            .join("outbox")
+            .join(sanitize(&self.master));
+        match Outbox::open(&dir, self.minion.cfg.max_message_size) {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(dir = %dir.display(), error = %e, "cannot open the return outbox; returns are kept in memory only");
+                Outbox::memory()
+            }
         }
     }
 
@@ -167,6 +183,7 @@ impl MasterLink {
             },
         };
         let (ret_tx, mut ret_rx) = mpsc::channel::<JobReturn>(1024);
+        let outbox = Arc::new(Mutex::new(self.outbox()));
         let mut live = Live {
             dealer,
             sub,
@@ -177,14 +194,14 @@ impl MasterLink {
             master_key: self.pin.pinned(),
             old_publish_key: None,
             replay: ReplayGuard::default(),
-            pending: BTreeMap::new(),
+            pending: outbox.clone(),
             buffered: Vec::new(),
             asked_key: None,
             waiting_since: None,
             seq: 0,
             accept_attempts: 0,
             reconnects: 0,
-            ret_tx,
+            sink: ReturnSink { outbox, tx: ret_tx },
         };
         let mut next_heartbeat = Instant::now() + self.heartbeat();
         let mut up = false;
@@ -210,7 +227,6 @@ impl MasterLink {
                     }
                 }
                 Some(r) = ret_rx.recv() => {
-                    live.pending.insert(r.jid, r.clone());
                     if matches!(live.phase, Phase::Session(_)) {
                         self.send(&mut live, &MinionRequest::Return(r)).await;
                     }
@@ -261,7 +277,7 @@ impl MasterLink {
                 let seq = live.seq;
                 self.send(live, &MinionRequest::Heartbeat { seq }).await;
                 // Unacknowledged returns are sent again now and then.
-                let again: Vec<JobReturn> = live.pending.values().cloned().collect();
+                let again = live.queued();
                 for r in again {
                     self.send(live, &MinionRequest::Return(r)).await;
                 }
@@ -395,7 +411,7 @@ impl MasterLink {
                 live.phase = Phase::Session(s);
                 let grains = (*self.minion.grains).clone();
                 self.send(live, &MinionRequest::Hello { grains }).await;
-                let again: Vec<JobReturn> = live.pending.values().cloned().collect();
+                let again = live.queued();
                 for r in again {
                     self.send(live, &MinionRequest::Return(r)).await;
                 }
@@ -446,7 +462,7 @@ impl MasterLink {
                 }
             }
             MasterMessage::ReturnAck { jid } => {
-                live.pending.remove(&jid);
+                lock(&live.pending).ack(&jid);
             }
             MasterMessage::PublishKey { key_id, key } => {
                 let Ok(k) = <[u8; 32]>::try_from(key.as_slice()) else {
@@ -463,7 +479,7 @@ impl MasterLink {
                 live.asked_key = None;
                 self.replay_buffered(live).await;
             }
-            MasterMessage::Job(p) => jobs::dispatch(&self.minion, *p, live.ret_tx.clone()),
+            MasterMessage::Job(p) => jobs::dispatch(&self.minion, *p, live.sink.clone()),
         }
     }
 
@@ -540,7 +556,7 @@ impl MasterLink {
             tracing::debug!(error = %e, "publish refused");
             return;
         }
-        jobs::dispatch(&self.minion, p.into_inner(), live.ret_tx.clone());
+        jobs::dispatch(&self.minion, p.into_inner(), live.sink.clone());
     }
 
     async fn send(&self, live: &mut Live, msg: &MinionRequest) {
@@ -574,16 +590,24 @@ impl MasterLink {
     async fn flush_returns(&self, live: &mut Live, rx: &mut mpsc::Receiver<JobReturn>) {
         let deadline = Instant::now() + Duration::from_secs(2);
         while let Ok(Some(r)) = tokio::time::timeout_at(deadline.into(), rx.recv()).await {
-            live.pending.insert(r.jid, r.clone());
             self.send(live, &MinionRequest::Return(r)).await;
         }
-        if !live.pending.is_empty() {
-            tracing::warn!(
-                count = live.pending.len(),
-                "returns not acknowledged at shutdown"
-            );
+        let left = lock(&live.pending).len();
+        if left > 0 {
+            tracing::warn!(count = left, "returns not acknowledged at shutdown");
         }
     }
+}
+
+impl Live {
+    /// The returns still waiting for the master's acknowledgement.
+    fn queued(&self) -> Vec<JobReturn> {
+        lock(&self.pending).pending().cloned().collect()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn sanitize(s: &str) -> String {
