@@ -100,12 +100,33 @@ pub fn bin(name: &str) -> PathBuf {
     p
 }
 
-/// A free TCP port on 127.0.0.1 (bound then released).
+/// A free TCP port for a lab daemon, on 127.0.0.1 and 127.0.0.2.
+///
+/// Taken from 20000-32767, below Linux's ephemeral range (32768-60999):
+/// a port picked there from `bind(":0")` and released can be grabbed as the
+/// source port of any outgoing connection before the daemon binds it (seen
+/// with several labs running at once). Ports handed out once are not handed
+/// out again by this process.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    static GIVEN: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    let given = given.get_or_insert_with(HashSet::new);
+    for _ in 0..10_000 {
+        let port = fastrand::u16(20_000..32_768);
+        if given.contains(&port) {
+            continue;
+        }
+        let free = ["127.0.0.1", "127.0.0.2"]
+            .iter()
+            .all(|ip| TcpListener::bind((*ip, port)).is_ok());
+        if free {
+            given.insert(port);
+            return port;
+        }
+    }
+    panic!("no free port in 20000-32767 on 127.0.0.1")
 }
 
 /// Polls `f` every 50 ms until it is true or `timeout` passes.
