@@ -97,6 +97,7 @@ echo "RESULT cold start: all $COUNT answer test.ping after ${up}s"
 # The swarm prints "all N authenticated: t=S" (S since its start, ~t0) each
 # time the last of its minions gets a session: a finer clock than polling.
 all_up_at() { grep '^all ' "$BENCH_DIR/swarm.log" | sed -n 's/.* t=\([0-9.]*\)s.*/\1/p' | tail -n 1; }
+for _ in $(seq 1 50); do [ -n "$(all_up_at)" ] && break; sleep 0.2; done
 echo "RESULT cold start, swarm's view: all $COUNT authenticated after $(all_up_at)s"
 echo "RESULT master after cold start: $(mem "$MASTER_PID")"
 echo "RESULT swarm process: $(mem "$SWARM_PID")"

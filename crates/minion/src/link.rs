@@ -210,8 +210,8 @@ impl MasterLink {
             let deadline = self.deadline(&live, next_heartbeat);
             tokio::select! {
                 _ = self.minion.shutdown.cancelled() => {
-                    self.flush_returns(&mut live, &mut ret_rx).await;
                     self.count_session(&mut up, false);
+                    self.flush_returns(&mut live, &mut ret_rx).await;
                     return;
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => {
