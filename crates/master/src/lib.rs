@@ -4,6 +4,7 @@
 //!
 //! Where things live:
 //! - [`auth`]: enrolment (clear channel), session creation.
+//! - [`catchup`]: jobs missed while disconnected, delivered on reconnect.
 //! - [`session`]: requests from enrolled minions (hello, heartbeat, returns).
 //! - [`publish`]: turning a client's request into a signed, encrypted publish.
 //! - [`clients`]: the Unix socket for salt-rs, salt-rs-run, salt-rs-key.
@@ -17,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod catchup;
 pub mod clients;
 pub mod keywatch;
 pub mod presence;

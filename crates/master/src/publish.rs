@@ -155,6 +155,7 @@ pub async fn publish(
         .publish(Bytes::from(env.encode()))
         .await
         .map_err(|e| format!("publish failed: {e}"))?;
+    lock(&m.owed).publish(&publish, &minions, salt_proto::now_ms());
     send_direct_to_new_sessions(m, &publish, &minions).await;
     if let Err(e) = m.jobs.record_publish(record) {
         tracing::error!(%jid, error = %e, "job not recorded in the job cache");

@@ -41,6 +41,10 @@ pub async fn serve_router(m: Arc<Master>, mut rx: RouterRx, shutdown: Cancellati
                 if let Err(e) = router.send(&out.to, Bytes::from(out.reply.encode())).await {
                     tracing::debug!(error = %e, "reply not sent");
                 }
+                if let Some(id) = out.catch_up {
+                    let m = m.clone();
+                    tokio::spawn(async move { crate::catchup::deliver(&m, &id).await });
+                }
             }
             Some(ticket) => {
                 tokio::spawn(async move {
@@ -62,6 +66,8 @@ pub struct Outgoing {
     pub to: PeerId,
     pub reply: Envelope,
     pub after: Option<WriteTicket>,
+    /// A minion that just said hello: send it the jobs it missed.
+    pub catch_up: Option<MinionId>,
 }
 
 impl Outgoing {
@@ -70,6 +76,7 @@ impl Outgoing {
             to,
             reply,
             after: None,
+            catch_up: None,
         }
     }
 }
@@ -137,10 +144,12 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
         }
     }
     let mut after = None;
+    let mut catch_up = false;
     let reply = match req.into_inner() {
         MinionRequest::Hello { grains } => {
             tracing::debug!(minion = %id, "hello");
             m.store_grains(&id, grains);
+            catch_up = true;
             MasterMessage::HelloAck
         }
         MinionRequest::Heartbeat { seq } => MasterMessage::HeartbeatAck {
@@ -150,6 +159,7 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
         MinionRequest::Return(r) => {
             tracing::debug!(minion = %id, jid = %r.jid, "return");
             let jid = r.jid;
+            lock(&m.owed).returned(&jid, &id);
             match m.jobs.record_return(ReturnRecord {
                 jid: jid.to_string(),
                 minion: id.as_str().to_owned(),
@@ -190,6 +200,7 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
         to: peer.clone(),
         reply: e,
         after,
+        catch_up: catch_up.then(|| id.clone()),
     })
 }
 

@@ -54,6 +54,8 @@ pub struct Master {
     pub waiters: Mutex<HashMap<Jid, Vec<mpsc::Sender<ReturnEvent>>>>,
     /// Every publish and return (`<cachedir>/jobs.sqlite`).
     pub jobs: Arc<dyn JobStore>,
+    /// Jobs and the minions that still owe a return (catch-up).
+    pub owed: Mutex<crate::catchup::Owed>,
     /// Poked by salt-rs-key through the local socket.
     pub keys_changed: tokio::sync::Notify,
 }
@@ -93,6 +95,7 @@ impl Master {
             waiters: Mutex::new(HashMap::new()),
             jobs,
             keys_changed: tokio::sync::Notify::new(),
+            owed: Mutex::new(crate::catchup::Owed::default()),
             cfg,
         };
         master.load_grains_cache();
