@@ -36,7 +36,11 @@ pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) const MAX_COMMAND: u64 = 8 * 1024;
 /// Bound for one TCP connect of the guard.
 const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
-const BUF_SIZE: usize = 64 * 1024;
+/// Read buffer per direction and connection. Every minion holds two
+/// connections through a guard on the master, so this is paid per minion:
+/// 64 KiB measured ~300 KiB of master RSS per minion with 1,000 minions.
+/// Larger messages simply take several reads.
+const BUF_SIZE: usize = 8 * 1024;
 /// Smallest outbound backlog per peer before a slow peer is disconnected
 /// (the budget is twice `max_message`, at least this).
 const MIN_BACKLOG: usize = 4 * 1024 * 1024;
