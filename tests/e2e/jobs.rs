@@ -110,3 +110,32 @@ fn salt_jobs_time(jid: &str) -> String {
         &jid[14..20]
     )
 }
+
+#[test]
+fn list_job_exit_success_and_last_run() {
+    let lab = Lab::start(1);
+    let out = lab.salt(&["-v", "minion1", "cmd.run", "exit 3"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let jid = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Executing job with jid "))
+        .unwrap_or_else(|| panic!("no jid printed: {out:?}"))
+        .trim()
+        .to_owned();
+    let mut last = None;
+    let ok = wait_until(Duration::from_secs(10), || {
+        let out = lab.run(&["jobs.exit_success", &jid, "--out", "json"]);
+        let done = out.code == 0 && out.json() == serde_json::json!({"minion1": false});
+        last = Some(out);
+        done
+    });
+    assert!(ok, "{last:?}");
+    let v = lab.run(&["jobs.list_job", &jid, "--out", "json"]).json();
+    assert_eq!(v["Function"], "cmd.run", "{v}");
+    assert_eq!(v["Result"]["minion1"]["retcode"], 3, "{v}");
+    let v = lab
+        .run(&["jobs.last_run", "function=cmd.run", "--out", "json"])
+        .json();
+    assert!(v.get("minion1").is_some(), "{v}");
+}

@@ -57,6 +57,51 @@ pub fn dispatch(
             }
             Ok(Value::Object(out))
         }
+        "jobs.list_job" => {
+            let jid = param(arg, kwarg, 0, "jid")
+                .map(text)
+                .ok_or("jobs.list_job needs a jid")?;
+            list_job(jobs, &jid)
+        }
+        "jobs.exit_success" => {
+            let jid = param(arg, kwarg, 0, "jid")
+                .map(text)
+                .ok_or("jobs.exit_success needs a jid")?;
+            exit_success(jobs, &jid)
+        }
+        "jobs.active" => {
+            let since = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+            let mut out = Map::new();
+            for job in jobs.active_jobs(since).map_err(|e| e.to_string())? {
+                let mut s = summary(&job);
+                if let (Value::Object(m), Some(found)) = (
+                    &mut s,
+                    jobs.lookup_jid(&job.jid).map_err(|e| e.to_string())?,
+                ) {
+                    m.insert(
+                        "Returned".into(),
+                        ids(found.returns.iter().map(|r| r.minion.clone())),
+                    );
+                    m.insert("Running".into(), ids(found.missing.into_iter()));
+                }
+                out.insert(job.jid.clone(), s);
+            }
+            Ok(Value::Object(out))
+        }
+        "jobs.last_run" => {
+            let filter = JobFilter {
+                search_function: kwarg
+                    .get("function")
+                    .or(kwarg.get("search_function"))
+                    .map(text),
+                search_target: kwarg.get("target").or(kwarg.get("search_target")).map(text),
+                ..JobFilter::default()
+            };
+            match jobs.last_run(&filter).map_err(|e| e.to_string())? {
+                Some(job) => lookup_jid(jobs, &job.jid, false),
+                None => Ok(Value::Bool(false)),
+            }
+        }
         other => Err(format!("'{other}' is not available.")),
     }
 }
@@ -77,6 +122,54 @@ fn lookup_jid(jobs: &dyn JobStore, jid: &str, missing: bool) -> Result<Value, St
         }
     }
     Ok(Value::Object(out))
+}
+
+/// `jobs.list_job`: the job's summary, the minions it went to and each
+/// minion's return under `Result`.
+fn list_job(jobs: &dyn JobStore, jid: &str) -> Result<Value, String> {
+    let Some(found) = jobs.lookup_jid(jid).map_err(|e| e.to_string())? else {
+        return Ok(Value::Object(Map::new()));
+    };
+    let mut out = match &found.job {
+        Some(job) => match summary(job) {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        },
+        None => Map::new(),
+    };
+    out.insert("jid".into(), Value::from(jid));
+    if let Some(job) = &found.job {
+        out.insert("Minions".into(), ids(job.minions.iter().cloned()));
+    }
+    let mut result = Map::new();
+    for r in found.returns {
+        let mut one = Map::new();
+        one.insert("return".into(), r.ret);
+        one.insert("retcode".into(), Value::from(r.retcode));
+        one.insert("success".into(), Value::from(r.success));
+        result.insert(r.minion, Value::Object(one));
+    }
+    out.insert("Result".into(), Value::Object(result));
+    Ok(Value::Object(out))
+}
+
+/// `jobs.exit_success`: per minion, whether it returned with retcode 0
+/// (minions that never answered: false).
+fn exit_success(jobs: &dyn JobStore, jid: &str) -> Result<Value, String> {
+    let mut out = Map::new();
+    if let Some(found) = jobs.lookup_jid(jid).map_err(|e| e.to_string())? {
+        for r in found.returns {
+            out.insert(r.minion, Value::from(r.retcode == 0));
+        }
+        for id in found.missing {
+            out.insert(id, Value::from(false));
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+fn ids(it: impl Iterator<Item = String>) -> Value {
+    Value::Array(it.map(Value::from).collect())
 }
 
 /// One job as `jobs.list_jobs` shows it.
@@ -185,5 +278,32 @@ mod tests {
             json!({})
         );
         assert!(dispatch(&store, "nope.nothing", &[], &Map::new()).is_err());
+    }
+
+    #[test]
+    fn list_job_exit_success_active_last_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_job(dir.path());
+        let jid = [json!("20261121210508967619")];
+        let v = dispatch(&store, "jobs.list_job", &jid, &Map::new()).unwrap();
+        assert_eq!(v["Minions"], json!(["m1", "m2"]));
+        assert_eq!(
+            v["Result"],
+            json!({"m1": {"return": true, "retcode": 0, "success": true}})
+        );
+        assert_eq!(v["Function"], json!("test.ping"));
+        let v = dispatch(&store, "jobs.exit_success", &jid, &Map::new()).unwrap();
+        assert_eq!(v, json!({"m1": true, "m2": false}));
+        let v = dispatch(&store, "jobs.active", &[], &Map::new()).unwrap();
+        assert_eq!(v["20261121210508967619"]["Running"], json!(["m2"]));
+        assert_eq!(v["20261121210508967619"]["Returned"], json!(["m1"]));
+        let v = dispatch(&store, "jobs.last_run", &[], &Map::new()).unwrap();
+        assert_eq!(v, json!({"m1": true}));
+        let mut kw = Map::new();
+        kw.insert("function".into(), json!("cmd.run"));
+        assert_eq!(
+            dispatch(&store, "jobs.last_run", &[], &kw).unwrap(),
+            json!(false)
+        );
     }
 }
