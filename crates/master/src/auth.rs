@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use salt_pki::{AutoPolicy, KeyState};
-use salt_proto::crypto::{self, SymKey};
+use salt_proto::crypto;
 use salt_proto::messages::{
     ClearReply, ClearRequest, EnrollReply, EnrollRequest, EnrollStatus, PUBLISH_KEY_AAD,
     SessionGrant,
@@ -163,9 +163,4 @@ pub fn reauth(m: &Master, recipient: &MinionId, reason: &str) -> Option<Envelope
         },
     )
     .ok()
-}
-
-/// Used by tests and rotation: a fresh random key.
-pub fn fresh_publish_key() -> SymKey {
-    SymKey::random()
 }

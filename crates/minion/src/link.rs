@@ -61,7 +61,6 @@ struct Live {
     waiting_since: Option<Instant>,
     seq: u64,
     accept_attempts: u32,
-    reconnects: u32,
     sink: ReturnSink,
 }
 
@@ -200,7 +199,6 @@ impl MasterLink {
             waiting_since: None,
             seq: 0,
             accept_attempts: 0,
-            reconnects: 0,
             sink: ReturnSink { outbox, tx: ret_tx },
         };
         let mut next_heartbeat = Instant::now() + self.heartbeat();
@@ -299,7 +297,6 @@ impl MasterLink {
     }
 
     async fn reconnect(&self, live: &mut Live) {
-        live.reconnects += 1;
         live.waiting_since = None;
         if let Err(e) = live.dealer.reconnect().await {
             tracing::warn!(master = %self.master, error = %e, "reconnect failed");
@@ -407,7 +404,6 @@ impl MasterLink {
                 tracing::info!(master = %self.master, "authenticated with the master");
                 live.master_key = key;
                 live.accept_attempts = 0;
-                live.reconnects = 0;
                 live.phase = Phase::Session(s);
                 let grains = (*self.minion.grains).clone();
                 self.send(live, &MinionRequest::Hello { grains }).await;

@@ -39,37 +39,14 @@ struct Inner {
 impl Publisher {
     /// Listens on `endpoint` (`tcp://0.0.0.0:4505`; port 0 picks a free one).
     pub async fn bind(endpoint: &str, limits: Limits) -> Result<Self, TransportError> {
-        let target = TcpTarget::parse(endpoint)?;
-        let listener =
-            TcpListener::bind(target.addr())
-                .await
-                .map_err(|source| TransportError::Bind {
-                    endpoint: endpoint.to_owned(),
-                    source,
-                })?;
-        let public = listener.local_addr()?;
-
-        let dir = PrivateDir::create()?;
-        let (inner_path, inner_endpoint) = dir.socket("publisher.sock")?;
-        let bind_endpoint = inner_endpoint.clone();
-        let socket = on_zmq(async move {
-            let mut socket = PubSocket::new();
-            bind_inner(&mut socket, &bind_endpoint).await?;
-            Ok(socket)
-        })
-        .await?;
-        let mut socket = socket;
-        let counters = Counters::new();
-        let guard = guard::serve(
-            listener,
-            inner_path,
-            RelayConfig {
-                max_message: limits.max_message,
-                send_timeout: limits.send_timeout,
-                counters: counters.clone(),
-                what: "publisher",
-            },
-        )?;
+        let Guarded {
+            mut socket,
+            public,
+            dir,
+            inner_endpoint,
+            counters,
+            guard,
+        } = bind_guarded(endpoint, &limits, "publisher", PubSocket::new).await?;
 
         let (tx, mut rx) = mpsc::channel::<Bytes>(limits.queue.max(1));
         let unbind = CancellationToken::new();
@@ -167,6 +144,65 @@ impl Publisher {
 
 /// Binds a zeromq socket on `endpoint`, an `ipc://` path in a private
 /// directory (never a TCP port: see the crate doc).
+/// A zeromq socket listening on its private ipc endpoint, with the guard
+/// owning the public TCP port in front of it.
+pub(crate) struct Guarded<S> {
+    pub socket: S,
+    pub public: std::net::SocketAddr,
+    pub dir: PrivateDir,
+    pub inner_endpoint: String,
+    pub counters: std::sync::Arc<Counters>,
+    pub guard: Guard,
+}
+
+/// Binds the public TCP `endpoint` for the guard and a new zeromq socket
+/// on `ipc://<private dir>/<what>.sock` behind it (the master side of both
+/// the publisher and the router).
+pub(crate) async fn bind_guarded<S: Socket + Send + 'static>(
+    endpoint: &str,
+    limits: &Limits,
+    what: &'static str,
+    new_socket: fn() -> S,
+) -> Result<Guarded<S>, TransportError> {
+    let target = TcpTarget::parse(endpoint)?;
+    let listener =
+        TcpListener::bind(target.addr())
+            .await
+            .map_err(|source| TransportError::Bind {
+                endpoint: endpoint.to_owned(),
+                source,
+            })?;
+    let public = listener.local_addr()?;
+    let dir = PrivateDir::create()?;
+    let (inner_path, inner_endpoint) = dir.socket(&format!("{what}.sock"))?;
+    let bind_endpoint = inner_endpoint.clone();
+    let socket = on_zmq(async move {
+        let mut socket = new_socket();
+        bind_inner(&mut socket, &bind_endpoint).await?;
+        Ok(socket)
+    })
+    .await?;
+    let counters = Counters::new();
+    let guard = guard::serve(
+        listener,
+        inner_path,
+        RelayConfig {
+            max_message: limits.max_message,
+            send_timeout: limits.send_timeout,
+            counters: counters.clone(),
+            what,
+        },
+    )?;
+    Ok(Guarded {
+        socket,
+        public,
+        dir,
+        inner_endpoint,
+        counters,
+        guard,
+    })
+}
+
 pub(crate) async fn bind_inner<S: Socket>(
     socket: &mut S,
     endpoint: &str,

@@ -10,17 +10,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zeromq::{RouterSendHalf, RouterSocket, Socket, SocketRecv, SocketSend, ZmqError, ZmqMessage};
 
-use crate::endpoint::TcpTarget;
-use crate::guard::{self, Guard, RelayConfig};
+use crate::guard::Guard;
 use crate::private_dir::PrivateDir;
-use crate::publisher::bind_inner;
+use crate::publisher::{Guarded, bind_guarded};
 use crate::{
-    Counters, Limits, PeerId, TransportError, TransportStats, accept_payload, check_size, on_zmq,
+    Counters, Limits, PeerId, TransportError, TransportStats, accept_payload, check_size,
     zmq_runtime,
 };
 
@@ -73,36 +71,14 @@ pub struct RouterRx {
 impl Router {
     /// Listens on `endpoint` (`tcp://0.0.0.0:4506`; port 0 picks a free one).
     pub async fn bind(endpoint: &str, limits: Limits) -> Result<(Self, RouterRx), TransportError> {
-        let target = TcpTarget::parse(endpoint)?;
-        let listener =
-            TcpListener::bind(target.addr())
-                .await
-                .map_err(|source| TransportError::Bind {
-                    endpoint: endpoint.to_owned(),
-                    source,
-                })?;
-        let public = listener.local_addr()?;
-
-        let dir = PrivateDir::create()?;
-        let (inner_path, inner_endpoint) = dir.socket("router.sock")?;
-        let bind_endpoint = inner_endpoint.clone();
-        let socket = on_zmq(async move {
-            let mut socket = RouterSocket::new();
-            bind_inner(&mut socket, &bind_endpoint).await?;
-            Ok(socket)
-        })
-        .await?;
-        let counters = Counters::new();
-        let guard = guard::serve(
-            listener,
-            inner_path,
-            RelayConfig {
-                max_message: limits.max_message,
-                send_timeout: limits.send_timeout,
-                counters: counters.clone(),
-                what: "router",
-            },
-        )?;
+        let Guarded {
+            socket,
+            public,
+            dir,
+            inner_endpoint,
+            counters,
+            guard,
+        } = bind_guarded(endpoint, &limits, "router", RouterSocket::new).await?;
         let (send, mut recv) = socket.split();
         let token = CancellationToken::new();
         let (tx, rx) = mpsc::channel(limits.queue.max(1));
