@@ -400,7 +400,7 @@ fn stopped_minion(lab: &mut Lab) {
     assert_eq!(
         rest,
         format!(
-            "minion3:\n    Minion did not return. [No response]\n    The minions may not have all finished running and any remaining minions will return upon completion. To look up the return data for this job later, run the following command:\n    \n    salt-rs-run jobs.lookup_jid {jid}\n"
+            "minion3:\n    Minion did not return. [Not connected]\n    The minions may not have all finished running and any remaining minions will return upon completion. To look up the return data for this job later, run the following command:\n    \n    salt-rs-run jobs.lookup_jid {jid}\n"
         ),
         "{out:?}"
     );
@@ -428,7 +428,7 @@ fn stopped_minion(lab: &mut Lab) {
         v["minion3"]
             .as_str()
             .unwrap_or("")
-            .starts_with("Minion did not return. [No response]"),
+            .starts_with("Minion did not return. [Not connected]"),
         "{out:?}"
     );
 

@@ -264,11 +264,28 @@ fn salt_call_exit_codes(lab: &Lab) {
 fn stopped_minion(lab: &mut Lab) {
     let st = lab.stop_minion("minion3").expect("minion3 was running");
     assert!(st.success(), "minion3 exit: {st:?}");
+    // Once presence has noticed, the master knows minion3 is down: salt-rs
+    // says "[Not connected]" (Salt's text for a minion it knows is not
+    // connected) where this capture, from a Salt that did not know, says
+    // "[No response]"; otherwise the output is Salt's.
+    assert!(
+        salt_testkit::wait_until(std::time::Duration::from_secs(15), || lab
+            .run(&["manage.down", "--out", "json"])
+            .stdout
+            .contains("minion3")),
+        "presence never saw minion3 go"
+    );
     // --hide-timeout: the silent minion is neither listed nor a failure.
     let out = lab.salt(&["*", "test.ping", "-t", "1", "--hide-timeout"]);
     same_blocks(&out, &golden("hide-timeout.txt"));
     // ... unless -v asks for it.
-    let out = lab.salt(&["*", "test.ping", "-t", "1", "--hide-timeout", "-v"]);
+    let mut out = lab.salt(&["*", "test.ping", "-t", "1", "--hide-timeout", "-v"]);
+    assert!(
+        out.stdout
+            .contains("minion3:\n    Minion did not return. [Not connected]\n"),
+        "{out:?}"
+    );
+    out.stdout = out.stdout.replace("[Not connected]", "[No response]");
     same_blocks(&out, &golden("verbose-hide-timeout.txt"));
     // A batch pings first: the stopped minion gets a notice, no job, and
     // does not fail the run.

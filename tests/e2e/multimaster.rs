@@ -105,3 +105,72 @@ fn a_minion_answers_both_masters() {
     let second = std::fs::read_to_string(pki.join("minion_master.127.0.0.2.pub")).unwrap();
     assert_ne!(first, second, "each master's key is pinned on its own");
 }
+
+/// `master_type: failover`: the minion talks to the first master only, and
+/// moves to the second once the first has been silent for
+/// `master_alive_interval` seconds.
+#[test]
+fn failover_moves_to_the_second_master() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (pub_port, ret_port) = (free_port(), free_port());
+    let mut procs = Procs(Vec::new());
+    let masters: Vec<_> = (1..=2)
+        .map(|i| {
+            let d = tmp.path().join(format!("master{i}"));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(
+                d.join("master"),
+                format!(
+                    "root_dir: {}\ninterface: 127.0.0.{i}\npublish_port: {pub_port}\nret_port: {ret_port}\nauto_accept: True\nheartbeat_interval: 1\n",
+                    d.display()
+                ),
+            )
+            .unwrap();
+            procs.0.push(spawn("salt-rs-master", &d));
+            d
+        })
+        .collect();
+    for m in &masters {
+        assert!(wait_until(Duration::from_secs(20), || m
+            .join("run/salt-rs/master.sock")
+            .exists()));
+    }
+    let n = tmp.path().join("minion");
+    std::fs::create_dir_all(&n).unwrap();
+    std::fs::write(
+        n.join("minion"),
+        format!(
+            "root_dir: {}\nid: fo\nmaster:\n  - 127.0.0.1\n  - 127.0.0.2\nmaster_type: failover\nmaster_alive_interval: 3\nmaster_port: {ret_port}\npublish_port: {pub_port}\nacceptance_wait_time: 1\nrecon_default: 100\nrecon_max: 1000\nheartbeat_interval: 1\nlog_level: debug\n",
+            n.display()
+        ),
+    )
+    .unwrap();
+    procs.0.push(spawn("salt-rs-minion", &n));
+    let answers = |m: &Path| {
+        let out = salt(
+            m,
+            &["fo", "test.ping", "--out", "json", "--static", "-t", "2"],
+        );
+        out.code == 0 && out.stdout.contains("true")
+    };
+    let log = || std::fs::read_to_string(n.join("log")).unwrap_or_default();
+    assert!(
+        wait_until(Duration::from_secs(30), || answers(&masters[0])),
+        "no answer from the first master:\n{}",
+        log()
+    );
+    // Only the first master knows the minion.
+    let second_keys = masters[1].join("etc/salt-rs/pki/master");
+    assert!(!second_keys.join("minions/fo").exists());
+    assert!(!second_keys.join("minions_pre/fo").exists());
+    // Stop the first master: the minion moves on by itself.
+    let mut first = procs.0.remove(0);
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(
+        wait_until(Duration::from_secs(40), || answers(&masters[1])),
+        "no answer from the second master after failover:\n{}",
+        log()
+    );
+    assert!(log().contains("failing over"), "{}", log());
+}

@@ -44,7 +44,8 @@ fn a_master_with_another_key_is_refused_after_pinning() {
     let out = lab.salt(&["*", "test.ping", "-t", "2"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        out.stdout.contains("Minion did not return. [No response]"),
+        out.stdout
+            .contains("Minion did not return. [Not connected]"),
         "{out:?}"
     );
     // The pin is unchanged.

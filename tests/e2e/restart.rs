@@ -99,7 +99,7 @@ fn minion_killed_and_restarted(lab: &mut Lab) {
         v["minion2"]
             .as_str()
             .unwrap_or("")
-            .starts_with("Minion did not return. [No response]"),
+            .starts_with("Minion did not return. [Not connected]"),
         "{out:?}"
     );
     lab.start_minion("minion2");

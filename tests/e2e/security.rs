@@ -1588,6 +1588,7 @@ async fn rogue_serve(
                         key_id: pk_id,
                         key: ByteBuf::from(pk.0.to_vec()),
                     },
+                    MinionRequest::JobAck { .. } | MinionRequest::Event { .. } => continue,
                 };
                 let s = sessions.lock().unwrap();
                 s.get(&env.sender).and_then(|s| {

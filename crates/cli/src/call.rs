@@ -76,6 +76,7 @@ async fn run(a: CallArgs) -> Result<u8, String> {
         }
     });
     let cx = Ctx {
+        events: None,
         id,
         grains: Arc::new(grains),
         jid: None,

@@ -7,6 +7,7 @@
 pub mod call;
 pub mod client;
 pub mod daemon;
+pub mod event;
 pub mod key;
 pub mod logging;
 pub mod publish;

@@ -52,6 +52,10 @@ async fn run(a: RunArgs) -> Result<u8, String> {
     let mut client = Client::connect(&cfg.sock_path(), cfg.max_message_size)
         .await
         .map_err(|e| e.to_string())?;
+    if a.function == "state.event" {
+        let ev = crate::event::EventArgs::bind(&arg, &kwarg)?;
+        return crate::event::tail(&mut client, &ev).await;
+    }
     let reply = client
         .request(&ClientRequest::Runner {
             fun: a.function.clone(),

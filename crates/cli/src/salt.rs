@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use salt_output::Format;
-use salt_proto::messages::{ClientReply, ClientRequest, PublishRequest, ReturnEvent};
+use salt_proto::messages::{ClientReply, ClientRequest, Delivery, PublishRequest, ReturnEvent};
 use salt_target::{Target, TargetExpr, TargetType};
 use salt_types::{Jid, MinionId};
 use serde_json::{Map, Value};
@@ -196,12 +196,12 @@ async fn run_one(
 ) -> Result<u8, String> {
     let mut c = connect(ctx).await?;
     let target = req.target.clone();
-    let (jid, minions) = match c
+    let (jid, minions, down) = match c
         .request(&ClientRequest::Publish(req))
         .await
         .map_err(|e| e.to_string())?
     {
-        ClientReply::Published { jid, minions } => (jid, minions),
+        ClientReply::Published { jid, minions, down } => (jid, minions, down),
         ClientReply::NoMatch => {
             println!("{NO_MATCH}");
             eprintln!("ERROR: No return received");
@@ -224,9 +224,62 @@ async fn run_one(
     } else if show_jid {
         write_out(&mut ctx.out, &format!("jid: {jid}\n"));
     }
-    let mut result = wait_returns(ctx, &mut c, jid, &minions, true).await?;
+    let mut result = wait_returns(ctx, &mut c, jid, &minions, &down, true).await?;
     result.unknown = unknown_list_ids(&target, &minions);
+    if !result.missing.is_empty() {
+        result.why = why_missing(ctx, &mut c, jid, &mut result).await?;
+    }
     Ok(finish(ctx, jid, result))
+}
+
+/// Asks the master how far the job got with each minion that did not
+/// return. Returns that arrive meanwhile are taken (and printed) as returns.
+async fn why_missing(
+    ctx: &mut Ctx,
+    c: &mut Client,
+    jid: Jid,
+    o: &mut Outcome,
+) -> Result<BTreeMap<MinionId, Delivery>, String> {
+    c.send(&ClientRequest::JobStatus { jid })
+        .await
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let reply = match tokio::time::timeout_at(deadline, c.recv()).await {
+            Ok(r) => r.map_err(|e| e.to_string())?,
+            // An old master that does not answer: no details.
+            Err(_) => return Ok(BTreeMap::new()),
+        };
+        match reply {
+            ClientReply::JobStatus(list) => return Ok(list.into_iter().collect()),
+            ClientReply::Return(ev) if ev.jid == jid && o.missing.remove(&ev.id) => {
+                if !ctx.opts.static_ {
+                    let text = salt_output::render_one_retcode(
+                        ctx.fmt,
+                        ev.id.as_str(),
+                        &ev.ret,
+                        ev.retcode,
+                        &ctx.opts,
+                    );
+                    write_out(&mut ctx.out, &text);
+                }
+                o.returns.insert(ev.id.clone(), ev);
+            }
+            ClientReply::Error(e) => return Err(e),
+            _ => {}
+        }
+    }
+}
+
+/// The bracketed reason after "Minion did not return." for one minion.
+fn reason(d: Option<&Delivery>) -> &'static str {
+    match d {
+        Some(Delivery::NotConnected) => "[Not connected]",
+        Some(Delivery::Running) => "[Job received, still running]",
+        Some(Delivery::Returned) => "[Finished; its return is in the job cache]",
+        Some(Delivery::Declined) => "[Job declined: not targeted or expired on arrival]",
+        Some(Delivery::NotReceived) | None => "[No response]",
+    }
 }
 
 /// For a `-L` target, the listed ids that are no accepted minion: Salt
@@ -254,19 +307,29 @@ pub struct Outcome {
     pub missing: BTreeSet<MinionId>,
     /// Ids a list target named that are no accepted minion.
     pub unknown: BTreeSet<String>,
+    /// Why each missing minion did not return, as far as the master knows.
+    pub why: BTreeMap<MinionId, Delivery>,
 }
 
 /// Waits for every expected minion; after the timeout asks the silent ones
 /// (saltutil.find_job) whether they still run the job, and keeps waiting
 /// for those that do, as Salt does.
+/// Minions the master knows to be `down` are not waited for: they are
+/// missing at once.
 async fn wait_returns(
     ctx: &mut Ctx,
     c: &mut Client,
     jid: Jid,
     minions: &[MinionId],
+    down: &[MinionId],
     print: bool,
 ) -> Result<Outcome, String> {
-    let mut waiting: BTreeSet<MinionId> = minions.iter().cloned().collect();
+    let down: BTreeSet<MinionId> = down.iter().cloned().collect();
+    let mut waiting: BTreeSet<MinionId> = minions
+        .iter()
+        .filter(|m| !down.contains(*m))
+        .cloned()
+        .collect();
     let mut returns = BTreeMap::new();
     let mut deadline = Instant::now() + ctx.timeout;
     // find_job probes in flight: their jid, its deadline, who said "running".
@@ -333,10 +396,12 @@ async fn wait_returns(
             },
         }
     }
+    waiting.extend(down);
     Ok(Outcome {
         returns,
         missing: waiting,
         unknown: BTreeSet::new(),
+        why: BTreeMap::new(),
     })
 }
 
@@ -355,9 +420,11 @@ fn is_running(ret: &Value) -> bool {
 fn finish(ctx: &mut Ctx, jid: Jid, o: Outcome) -> u8 {
     let mut failed = o.returns.values().any(|r| r.retcode != 0);
     let show_timeouts = !ctx.hide_timeout || ctx.verbose;
-    let no_return = format!(
-        "Minion did not return. [No response]\nThe minions may not have all finished running and any remaining minions will return upon completion. To look up the return data for this job later, run the following command:\n\nsalt-rs-run jobs.lookup_jid {jid}"
-    );
+    let no_return = |why: &str| {
+        format!(
+            "Minion did not return. {why}\nThe minions may not have all finished running and any remaining minions will return upon completion. To look up the return data for this job later, run the following command:\n\nsalt-rs-run jobs.lookup_jid {jid}"
+        )
+    };
     if ctx.opts.static_ {
         let mut all = Map::new();
         for (id, r) in &o.returns {
@@ -365,7 +432,10 @@ fn finish(ctx: &mut Ctx, jid: Jid, o: Outcome) -> u8 {
         }
         if show_timeouts {
             for id in &o.missing {
-                all.insert(id.to_string(), Value::from(no_return.clone()));
+                all.insert(
+                    id.to_string(),
+                    Value::from(no_return(reason(o.why.get(id)))),
+                );
             }
         }
         let code = if failed || (show_timeouts && !o.missing.is_empty()) {
@@ -376,19 +446,22 @@ fn finish(ctx: &mut Ctx, jid: Jid, o: Outcome) -> u8 {
         let text = salt_output::render_all_retcode(ctx.fmt, &Value::Object(all), code, &ctx.opts);
         write_out(&mut ctx.out, &text);
     } else {
-        let shown: Vec<&str> = if show_timeouts {
-            o.missing.iter().map(MinionId::as_str).collect()
+        let shown: Vec<(&str, &str)> = if show_timeouts {
+            o.missing
+                .iter()
+                .map(|id| (id.as_str(), reason(o.why.get(id))))
+                .collect()
         } else {
             Vec::new()
         };
-        for id in shown
+        for (id, why) in shown
             .into_iter()
-            .chain(o.unknown.iter().map(String::as_str))
+            .chain(o.unknown.iter().map(|u| (u.as_str(), reason(None))))
         {
             let text = salt_output::render_one_retcode(
                 ctx.fmt,
                 id,
-                &Value::from(no_return.clone()),
+                &Value::from(no_return(why)),
                 1,
                 &ctx.opts,
             );
@@ -542,17 +615,17 @@ async fn batch_gather(ctx: &mut Ctx, target: &Target) -> Result<Option<Vec<Minio
         kwarg: Map::new(),
         user: current_user(),
     };
-    let (jid, minions) = match c
+    let (jid, minions, down) = match c
         .request(&ClientRequest::Publish(ping))
         .await
         .map_err(|e| e.to_string())?
     {
-        ClientReply::Published { jid, minions } => (jid, minions),
+        ClientReply::Published { jid, minions, down } => (jid, minions, down),
         ClientReply::NoMatch => return Ok(None),
         ClientReply::Error(e) => return Err(e),
         other => return Err(format!("unexpected reply from the master: {other:?}")),
     };
-    let pinged = wait_returns(ctx, &mut c, jid, &minions, false).await?;
+    let pinged = wait_returns(ctx, &mut c, jid, &minions, &down, false).await?;
     for id in &pinged.missing {
         write_out(
             &mut ctx.out,

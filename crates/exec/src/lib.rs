@@ -45,7 +45,13 @@ pub struct Ctx {
     /// (`cmd.*`, `test.sleep`) stop and kill their process group. The minion
     /// passes the same token here and in the job's [`RunningJob`].
     pub cancel: CancellationToken,
+    /// Where `event.send` puts events: the link to the master that sent
+    /// the job. `None` for `salt-rs-call --local`.
+    pub events: Option<EventSink>,
 }
+
+/// Events (tag, data) on their way from a job to the master.
+pub type EventSink = tokio::sync::mpsc::Sender<(String, Value)>;
 
 /// What a call returns to the minion: the value, the job's retcode and
 /// whether it succeeded (`retcode == 0`), as in Salt's job return.

@@ -62,6 +62,7 @@ exec_registry! {
     "cmd.run_all"        => CmdRunAll(modules::cmd::RunAll),
     "cmd.run_stdout"     => CmdRunStdout(modules::cmd::RunStdout),
     "cmd.shell"          => CmdShell(modules::cmd::Shell),
+    "event.send"         => EventSend(modules::event::Send),
     "grains.get"         => GrainsGet(modules::grains::Get),
     "grains.item"        => GrainsItem(modules::grains::Item),
     "grains.items"       => GrainsItems(modules::grains::Items),

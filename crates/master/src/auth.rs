@@ -87,6 +87,21 @@ pub fn handle_enroll(
             EnrollStatus::Denied
         }
     };
+    let (result, act) = match &status {
+        EnrollStatus::Accepted(_) => (true, "accept"),
+        EnrollStatus::Pending => (true, "pend"),
+        EnrollStatus::Rejected => (false, "reject"),
+        EnrollStatus::Denied => (false, "denied"),
+    };
+    m.events.fire(
+        "salt/auth",
+        crate::events::data([
+            ("result", serde_json::Value::from(result)),
+            ("act", serde_json::Value::from(act)),
+            ("id", serde_json::Value::from(req.id.as_str())),
+            ("pub", serde_json::Value::from(req.public_pem.clone())),
+        ]),
+    );
     let reply = ClearReply::Enroll(EnrollReply {
         request_nonce: ByteBuf::from(verified.nonce().to_vec()),
         master_public_pem: m.public_pem.clone(),
@@ -137,7 +152,7 @@ fn new_session(
             key,
             public: public.clone(),
             peer: peer.clone(),
-            last_seen: Instant::now(),
+            last_seen: None,
             created: Instant::now(),
         },
     );

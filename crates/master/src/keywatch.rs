@@ -41,12 +41,23 @@ pub async fn rescan(m: &Arc<Master>) {
             return;
         }
     };
-    let removed: Vec<MinionId> = {
+    let (added, removed): (Vec<MinionId>, Vec<MinionId>) = {
         let mut acc = lock(&m.accepted);
+        let added = now.difference(&acc).cloned().collect();
         let removed = acc.difference(&now).cloned().collect();
         *acc = now;
-        removed
+        (added, removed)
     };
+    for id in &added {
+        fire_key(m, id, "accept");
+    }
+    for id in &removed {
+        let rejected = matches!(
+            m.keystore.state_of(id),
+            Ok(Some((salt_pki::KeyState::Rejected, _)))
+        );
+        fire_key(m, id, if rejected { "reject" } else { "delete" });
+    }
     if removed.is_empty() {
         return;
     }
@@ -58,6 +69,18 @@ pub async fn rescan(m: &Arc<Master>) {
         }
     }
     rotate_publish_key(m).await;
+}
+
+/// `salt/key`, as Salt fires when salt-key changes a key.
+fn fire_key(m: &Master, id: &MinionId, act: &str) {
+    m.events.fire(
+        "salt/key",
+        crate::events::data([
+            ("result", serde_json::Value::Bool(true)),
+            ("act", serde_json::Value::from(act)),
+            ("id", serde_json::Value::from(id.as_str())),
+        ]),
+    );
 }
 
 /// Makes a new publish key current and hands it to every session.

@@ -4,7 +4,9 @@
 //!
 //! Where things live:
 //! - [`auth`]: enrolment (clear channel), session creation.
-//! - [`catchup`]: jobs missed while disconnected, delivered on reconnect.
+//! - [`delivery`]: acknowledged delivery (re-sends, catch-up on reconnect,
+//!   job status).
+//! - [`events`]: the event bus (`salt-rs-run state.event`).
 //! - [`session`]: requests from enrolled minions (hello, heartbeat, returns).
 //! - [`publish`]: turning a client's request into a signed, encrypted publish.
 //! - [`clients`]: the Unix socket for salt-rs, salt-rs-run, salt-rs-key.
@@ -18,8 +20,9 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
-pub mod catchup;
 pub mod clients;
+pub mod delivery;
+pub mod events;
 pub mod keywatch;
 pub mod presence;
 pub mod publish;
@@ -66,6 +69,8 @@ pub async fn run(cfg: MasterConfig, shutdown: CancellationToken) -> anyhow::Resu
     tasks.spawn(clients::serve(master.clone(), listener, shutdown.clone()));
     tasks.spawn(keywatch::watch(master.clone(), shutdown.clone()));
     tasks.spawn(purge_jobs(master.clone(), shutdown.clone()));
+    tasks.spawn(delivery::resend(master.clone(), shutdown.clone()));
+    tasks.spawn(presence::watch(master.clone(), shutdown.clone()));
     tasks.close();
     shutdown.cancelled().await;
     tracing::info!("master shutting down");

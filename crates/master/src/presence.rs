@@ -3,7 +3,12 @@
 //!
 //! A minion is *up* when its session has been heard from within three
 //! heartbeat intervals (`heartbeat_interval`, default 5 s): every verified
-//! message refreshes `Session::last_seen`, heartbeats arrive every interval.
+//! session message refreshes `Session::last_seen`, heartbeats arrive every
+//! interval.
+//! It is *known to be down* when it is not up and the master has been
+//! running for longer than that window (right after a master restart,
+//! minions are still reconnecting: none is known to be down yet).
+//! [`watch`] fires `salt/presence/change` when the up set changes.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -19,15 +24,56 @@ pub const MISSED_HEARTBEATS: u32 = 3;
 
 /// Accepted minions split into (up, down), each sorted.
 pub fn split(m: &Master) -> (Vec<MinionId>, Vec<MinionId>) {
-    let window = Duration::from_secs(m.cfg.heartbeat_interval.max(1)) * MISSED_HEARTBEATS;
+    let window = window(m);
     let accepted: BTreeSet<MinionId> = lock(&m.accepted).clone();
     let sessions = lock(&m.sessions);
-    let (up, down) = accepted.into_iter().partition(|id| {
-        sessions
-            .get(id)
-            .is_some_and(|s| s.last_seen.elapsed() <= window)
-    });
+    let (up, down) = accepted
+        .into_iter()
+        .partition(|id| sessions.get(id).is_some_and(|s| s.is_up(window)));
     (up, down)
+}
+
+/// How long a minion may stay silent and still count as up.
+pub fn window(m: &Master) -> Duration {
+    Duration::from_secs(m.cfg.heartbeat_interval.max(1)) * MISSED_HEARTBEATS
+}
+
+/// The minions among `expected` that are known to be down now.
+pub fn known_down(m: &Master, expected: &[MinionId]) -> Vec<MinionId> {
+    if m.started.elapsed() <= window(m) {
+        return Vec::new();
+    }
+    let window = window(m);
+    let sessions = lock(&m.sessions);
+    expected
+        .iter()
+        .filter(|id| sessions.get(*id).is_none_or(|s| !s.is_up(window)))
+        .cloned()
+        .collect()
+}
+
+/// Fires `salt/presence/change` (`new`: minions now up, `lost`: minions
+/// gone down) whenever the up set changes; checked every second.
+pub async fn watch(m: Arc<Master>, shutdown: tokio_util::sync::CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut last: BTreeSet<MinionId> = BTreeSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let up: BTreeSet<MinionId> = split(&m).0.into_iter().collect();
+        if up == last {
+            continue;
+        }
+        let new: Vec<MinionId> = up.difference(&last).cloned().collect();
+        let lost: Vec<MinionId> = last.difference(&up).cloned().collect();
+        m.events.fire(
+            "salt/presence/change",
+            crate::events::data([("new", ids(&new)), ("lost", ids(&lost))]),
+        );
+        last = up;
+    }
 }
 
 fn ids(v: &[MinionId]) -> Value {

@@ -11,19 +11,23 @@ use std::sync::Arc;
 use bytes::Bytes;
 use std::time::Duration;
 
-use salt_proto::messages::{MasterMessage, Publish, PublishRequest, ReturnEvent};
+use salt_proto::messages::{Publish, PublishRequest, ReturnEvent};
 use salt_proto::{Envelope, Kind};
 use salt_target::{Facts, Target};
 use salt_types::{Jid, MinionId};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::session::seal_to;
 use crate::state::{Master, lock};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Published { jid: Jid, minions: Vec<MinionId> },
+    Published {
+        jid: Jid,
+        minions: Vec<MinionId>,
+        /// Expected minions known to be disconnected now.
+        down: Vec<MinionId>,
+    },
     NoMatch,
 }
 
@@ -65,22 +69,18 @@ pub fn expected_minions(m: &Master, target: &Target) -> Result<(Target, Vec<Mini
 pub const NEW_SESSION_GRACE: Duration = Duration::from_secs(15);
 
 async fn send_direct_to_new_sessions(m: &Arc<Master>, publish: &Publish, minions: &[MinionId]) {
-    let fresh: Vec<(MinionId, salt_transport::PeerId)> = {
+    let fresh: Vec<MinionId> = {
         let sessions = lock(&m.sessions);
         minions
             .iter()
             .filter_map(|id| {
                 let s = sessions.get(id)?;
-                (s.created.elapsed() < NEW_SESSION_GRACE).then(|| (id.clone(), s.peer.clone()))
+                (s.created.elapsed() < NEW_SESSION_GRACE).then(|| id.clone())
             })
             .collect()
     };
-    for (id, peer) in fresh {
-        if let Some(env) = seal_to(m, &id, &MasterMessage::Job(Box::new(publish.clone())))
-            && let Err(e) = m.router.send(&peer, Bytes::from(env.encode())).await
-        {
-            tracing::debug!(minion = %id, error = %e, "direct job not sent");
-        }
+    for id in fresh {
+        crate::delivery::send_job(m, &id, publish.clone()).await;
     }
 }
 
@@ -157,9 +157,24 @@ pub async fn publish(
         .map_err(|e| format!("publish failed: {e}"))?;
     lock(&m.owed).publish(&publish, &minions, salt_proto::now_ms());
     send_direct_to_new_sessions(m, &publish, &minions).await;
+    let new_event = crate::events::data([
+        ("jid", Value::from(jid.to_string())),
+        ("tgt", record.tgt.clone()),
+        ("tgt_type", Value::from(record.tgt_type.clone())),
+        ("user", Value::from(record.user.clone())),
+        ("fun", Value::from(record.fun.clone())),
+        ("arg", Value::Array(record.arg.clone())),
+        (
+            "minions",
+            Value::Array(minions.iter().map(|i| Value::from(i.as_str())).collect()),
+        ),
+        ("missing", Value::Array(Vec::new())),
+    ]);
     if let Err(e) = m.jobs.record_publish(record) {
         tracing::error!(%jid, error = %e, "job not recorded in the job cache");
     }
-    tracing::info!(%jid, fun = %publish.fun, minions = minions.len(), "job published");
-    Ok(Outcome::Published { jid, minions })
+    m.events.fire(format!("salt/job/{jid}/new"), new_event);
+    let down = crate::presence::known_down(m, &minions);
+    tracing::info!(%jid, fun = %publish.fun, minions = minions.len(), down = down.len(), "job published");
+    Ok(Outcome::Published { jid, minions, down })
 }

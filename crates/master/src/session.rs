@@ -17,6 +17,7 @@ use salt_proto::{Envelope, Kind};
 use salt_transport::{PeerId, RouterRx};
 use salt_types::MinionId;
 use serde_bytes::ByteBuf;
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth;
@@ -43,7 +44,7 @@ pub async fn serve_router(m: Arc<Master>, mut rx: RouterRx, shutdown: Cancellati
                 }
                 if let Some(id) = out.catch_up {
                     let m = m.clone();
-                    tokio::spawn(async move { crate::catchup::deliver(&m, &id).await });
+                    tokio::spawn(async move { crate::delivery::catch_up(&m, &id).await });
                 }
             }
             Some(ticket) => {
@@ -140,7 +141,7 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
         let mut sessions = lock(&m.sessions);
         if let Some(s) = sessions.get_mut(&id) {
             s.peer = peer.clone();
-            s.last_seen = Instant::now();
+            s.last_seen = Some(Instant::now());
         }
     }
     let mut after = None;
@@ -150,7 +151,20 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
             tracing::debug!(minion = %id, "hello");
             m.store_grains(&id, grains);
             catch_up = true;
+            fire_start(m, &id);
             MasterMessage::HelloAck
+        }
+        MinionRequest::JobAck { jid, status } => {
+            tracing::debug!(minion = %id, %jid, ?status, "job acknowledged");
+            lock(&m.owed).acked(&jid, &id, status);
+            return None;
+        }
+        MinionRequest::Event { tag, data } => {
+            match crate::events::minion_tag(&id, &tag) {
+                Some(tag) => fire_minion_event(m, &id, tag, data),
+                None => tracing::debug!(minion = %id, "event with an unusable tag dropped"),
+            }
+            return None;
         }
         MinionRequest::Heartbeat { seq } => MasterMessage::HeartbeatAck {
             seq,
@@ -173,6 +187,19 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
                     tracing::error!(minion = %id, %jid, error = %e, "job cache refused a return");
                 }
             }
+            m.events.fire(
+                format!("salt/job/{jid}/ret/{id}"),
+                crate::events::data([
+                    ("cmd", Value::from("_return")),
+                    ("id", Value::from(id.as_str())),
+                    ("jid", Value::from(jid.to_string())),
+                    ("fun", Value::from(r.fun.clone())),
+                    ("fun_args", Value::Array(r.fun_args.clone())),
+                    ("return", r.ret.clone()),
+                    ("retcode", Value::from(r.retcode)),
+                    ("success", Value::from(r.success)),
+                ]),
+            );
             m.deliver(ReturnEvent {
                 id: id.clone(),
                 jid: r.jid,
@@ -202,6 +229,46 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
         after,
         catch_up: catch_up.then(|| id.clone()),
     })
+}
+
+/// `salt/minion/<id>/start`, as a Salt minion announces itself.
+fn fire_start(m: &Master, id: &MinionId) {
+    let tag = format!("salt/minion/{id}/start");
+    let text = format!("Minion {id} started at {}", asctime());
+    m.events.fire(
+        tag.clone(),
+        crate::events::data([
+            ("cmd", Value::from("_minion_event")),
+            ("data", Value::from(text)),
+            ("tag", Value::from(tag)),
+            ("id", Value::from(id.as_str())),
+            ("pretag", Value::Null),
+        ]),
+    );
+}
+
+/// An event a minion sent, under its own namespace; `id` is the sender's,
+/// whatever the data claims.
+fn fire_minion_event(m: &Master, id: &MinionId, tag: String, data: Value) {
+    m.events.fire(
+        tag.clone(),
+        crate::events::data([
+            ("cmd", Value::from("_minion_event")),
+            ("data", data),
+            ("tag", Value::from(tag)),
+            ("id", Value::from(id.as_str())),
+            ("pretag", Value::Null),
+        ]),
+    );
+}
+
+/// Python's `time.asctime()` in local time: `Sat Nov 21 21:06:39 2026`.
+fn asctime() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short] [month repr:short] [day padding:space] [hour]:[minute]:[second] [year]"
+    );
+    now.format(&fmt).unwrap_or_default()
 }
 
 /// Seals a message to one minion under its session key.

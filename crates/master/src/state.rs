@@ -27,10 +27,20 @@ pub struct Session {
     /// Where to route replies; refreshed from every verified message and
     /// never used as identity.
     pub peer: PeerId,
-    pub last_seen: Instant,
+    /// Last verified session message; `None` until the minion has used
+    /// the session at all (a grant it refused, e.g. because it pinned
+    /// another master key, does not make it present).
+    pub last_seen: Option<Instant>,
     /// When the session began: a minion that just (re)connected may not
     /// have its SUB socket joined yet, so its jobs also go out directly.
     pub created: Instant,
+}
+
+impl Session {
+    /// Heard from within `window`.
+    pub fn is_up(&self, window: std::time::Duration) -> bool {
+        self.last_seen.is_some_and(|t| t.elapsed() <= window)
+    }
 }
 
 /// Current publish key and its id (ids increase with each rotation).
@@ -54,8 +64,14 @@ pub struct Master {
     pub waiters: Mutex<HashMap<Jid, Vec<mpsc::Sender<ReturnEvent>>>>,
     /// Every publish and return (`<cachedir>/jobs.sqlite`).
     pub jobs: Arc<dyn JobStore>,
-    /// Jobs and the minions that still owe a return (catch-up).
-    pub owed: Mutex<crate::catchup::Owed>,
+    /// Recent jobs and where each stands with each minion (re-sends,
+    /// catch-up, job status).
+    pub owed: Mutex<crate::delivery::Owed>,
+    /// The event bus (`salt-rs-run state.event`).
+    pub events: crate::events::Bus,
+    /// When this master started: until presence has had time to hear from
+    /// every minion, none counts as known to be down.
+    pub started: Instant,
     /// Poked by salt-rs-key through the local socket.
     pub keys_changed: tokio::sync::Notify,
 }
@@ -95,7 +111,9 @@ impl Master {
             waiters: Mutex::new(HashMap::new()),
             jobs,
             keys_changed: tokio::sync::Notify::new(),
-            owed: Mutex::new(crate::catchup::Owed::default()),
+            owed: Mutex::new(crate::delivery::Owed::default()),
+            events: crate::events::Bus::default(),
+            started: Instant::now(),
             cfg,
         };
         master.load_grains_cache();

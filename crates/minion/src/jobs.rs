@@ -1,11 +1,12 @@
 //! Running jobs: the target check against the minion's own id and grains,
 //! at-most-once per jid, one task per job, the return handed back to the
-//! link of the master that sent the job.
+//! link of the master that sent the job. [`dispatch`] says what it did, for
+//! the link's acknowledgement to the master.
 
 use std::sync::Arc;
 
-use salt_exec::{Ctx, RunningJob};
-use salt_proto::messages::{JobReturn, Publish};
+use salt_exec::{Ctx, EventSink, RunningJob};
+use salt_proto::messages::{AckStatus, JobReturn, Publish};
 use salt_target::Facts;
 use serde_json::Value;
 
@@ -29,29 +30,38 @@ pub fn targeted(minion: &Minion, p: &Publish) -> bool {
     })
 }
 
-/// Checks expiry, target and duplicates, then runs the job in its own task.
-pub fn dispatch(minion: &Arc<Minion>, p: Publish, returns: ReturnSink) {
+/// Where a job's return and events go: the link of the master that sent it.
+#[derive(Clone)]
+pub struct JobSinks {
+    pub returns: ReturnSink,
+    pub events: EventSink,
+}
+
+/// Checks target, expiry and duplicates, then runs the job in its own
+/// task; says which of these happened.
+pub fn dispatch(minion: &Arc<Minion>, p: Publish, sinks: JobSinks) -> AckStatus {
+    if !targeted(minion, &p) {
+        return AckStatus::NotTargeted;
+    }
     let now = salt_proto::now_ms();
     if p.expires_ms < now {
         tracing::debug!(jid = %p.jid, "expired job ignored");
-        return;
-    }
-    if !targeted(minion, &p) {
-        return;
+        return AckStatus::Expired;
     }
     if !minion.seen.first_time(p.jid, p.expires_ms, now) {
         tracing::debug!(jid = %p.jid, "job already run here");
-        return;
+        return AckStatus::AlreadyRun;
     }
     tracing::info!(jid = %p.jid, fun = %p.fun, "running job");
     let m = minion.clone();
     minion.job_tasks.spawn(async move {
-        let ret = run_job(&m, &p).await;
-        returns.deliver(ret).await;
+        let ret = run_job(&m, &p, sinks.events).await;
+        sinks.returns.deliver(ret).await;
     });
+    AckStatus::Accepted
 }
 
-async fn run_job(m: &Arc<Minion>, p: &Publish) -> JobReturn {
+async fn run_job(m: &Arc<Minion>, p: &Publish, events: EventSink) -> JobReturn {
     let cancel = m.shutdown.child_token();
     let tgt = serde_json::to_value(&p.target.tgt).unwrap_or(Value::Null);
     let tgt_type = serde_json::to_value(p.target.tgt_type)
@@ -74,6 +84,7 @@ async fn run_job(m: &Arc<Minion>, p: &Publish) -> JobReturn {
         jid: Some(p.jid),
         jobs: m.jobs.clone(),
         cancel,
+        events: Some(events),
     };
     let res = match salt_exec::parse_call(&p.fun, p.arg.clone(), p.kwarg.clone()) {
         Ok(call) => call.call(&cx).await,

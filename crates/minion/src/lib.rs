@@ -1,6 +1,9 @@
 //! The salt-rs minion as a library: [`run`] resolves the id, loads or makes
 //! the key pair, collects grains, then keeps one [`link::MasterLink`] per
-//! configured master until shutdown. Jobs run one task each ([`jobs`]).
+//! configured master until shutdown (hot multi-master), or, with
+//! `master_type: failover`, one link at a time to the first master that
+//! answers, moving to the next when it stops answering ([`failover`]).
+//! Jobs run one task each ([`jobs`]).
 //! [`run_with`] is the same with [`Hooks`] for a host that runs many
 //! minions in one process (`salt-rs-swarm`): precomputed grains and shared
 //! [`Stats`] counters.
@@ -8,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod enroll;
+pub mod failover;
 pub mod jobs;
 pub mod link;
 pub mod outbox;
@@ -107,6 +111,12 @@ pub async fn run_with(
     let seen = seen::SeenJobs::open(&cfg.cachedir(), salt_proto::now_ms())
         .with_context(|| format!("jid log in {}", cfg.cachedir().display()))?;
     let masters = cfg.master.clone();
+    let master_type = cfg.master_type.clone();
+    if master_type == "func" {
+        anyhow::bail!(
+            "master_type: func is not supported by salt-rs; list the masters under `master:` (with master_type: str or failover)"
+        );
+    }
     let minion = Arc::new(Minion {
         id,
         cfg,
@@ -122,9 +132,20 @@ pub async fn run_with(
         stats.started.fetch_add(1, Ordering::Relaxed);
     }
     let links = TaskTracker::new();
-    for (idx, master) in masters.iter().enumerate() {
-        let link = link::MasterLink::new(minion.clone(), master.clone(), idx, masters.len());
-        links.spawn(link.run());
+    match master_type.as_str() {
+        "disable" => tracing::info!("master_type: disable; not connecting to any master"),
+        "failover" => {
+            links.spawn(failover::run(minion.clone(), masters));
+        }
+        _ => {
+            for (idx, master) in masters.iter().enumerate() {
+                let link =
+                    link::MasterLink::new(minion.clone(), master.clone(), idx, masters.len());
+                links.spawn(async move {
+                    link.run().await;
+                });
+            }
+        }
     }
     links.close();
     shutdown.cancelled().await;

@@ -12,13 +12,15 @@
 //! acknowledges them, and are sent again after every new session.
 
 use std::net::ToSocketAddrs;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use salt_proto::crypto::SymKey;
-use salt_proto::messages::{ClearReply, JobReturn, MasterMessage, MinionRequest, Publish};
+use salt_proto::messages::{
+    AckStatus, ClearReply, JobReturn, MasterMessage, MinionRequest, Publish,
+};
 use salt_proto::replay::ReplayGuard;
 use salt_proto::{Envelope, Kind, PublicKeys};
 use salt_transport::{Backoff, Dealer, Limits, Subscriber};
@@ -26,7 +28,7 @@ use tokio::sync::mpsc;
 
 use crate::Minion;
 use crate::enroll::{self, Answer, Attempt, Pin, SessionKeys};
-use crate::jobs;
+use crate::jobs::{self, JobSinks};
 use crate::outbox::{Outbox, ReturnSink};
 
 /// How long an enrolment request may go unanswered before the DEALER is
@@ -45,6 +47,31 @@ pub struct MasterLink {
     minion: Arc<Minion>,
     master: String,
     pin: Pin,
+    /// Failover links give up after this long without a verified message
+    /// from the master; hot links never give up.
+    alive: Option<Duration>,
+}
+
+/// Why [`MasterLink::run`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkEnd {
+    Shutdown,
+    /// A failover link's master stopped answering (or cannot be reached).
+    MasterLost,
+}
+
+/// Returns once nothing has been heard for `alive` (`heard` holds the
+/// `now_ms` of the last verified message).
+async fn watchdog(heard: &AtomicU64, alive: Duration) {
+    let alive = alive.as_millis() as u64;
+    loop {
+        let due = heard.load(Ordering::Relaxed) + alive;
+        let now = salt_proto::now_ms();
+        if now >= due {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(due - now)).await;
+    }
 }
 
 struct Live {
@@ -61,7 +88,10 @@ struct Live {
     waiting_since: Option<Instant>,
     seq: u64,
     accept_attempts: u32,
-    sink: ReturnSink,
+    sinks: JobSinks,
+    /// `now_ms` of the last verified message from the master (failover
+    /// liveness).
+    heard: Arc<AtomicU64>,
 }
 
 impl MasterLink {
@@ -80,6 +110,22 @@ impl MasterLink {
             minion,
             master,
             pin,
+            alive: None,
+        }
+    }
+
+    /// Makes this a failover link: [`MasterLink::run`] returns
+    /// [`LinkEnd::MasterLost`] once the master has been silent for `alive`.
+    pub fn failover(mut self, alive: Duration) -> Self {
+        self.alive = Some(alive);
+        self
+    }
+
+    fn end(&self) -> LinkEnd {
+        if self.minion.shutdown.is_cancelled() {
+            LinkEnd::Shutdown
+        } else {
+            LinkEnd::MasterLost
         }
     }
 
@@ -157,31 +203,46 @@ impl MasterLink {
         }
     }
 
-    pub async fn run(self) {
+    /// Runs until shutdown, or, for a failover link, until the master has
+    /// been silent for the alive interval (whatever the link is doing then,
+    /// reconnecting included; queued returns stay in the outbox on disk).
+    pub async fn run(self) -> LinkEnd {
+        let heard = Arc::new(AtomicU64::new(salt_proto::now_ms()));
+        match self.alive {
+            None => self.serve(heard).await,
+            Some(alive) => tokio::select! {
+                end = self.serve(heard.clone()) => end,
+                _ = watchdog(&heard, alive) => LinkEnd::MasterLost,
+            },
+        }
+    }
+
+    async fn serve(&self, heard: Arc<AtomicU64>) -> LinkEnd {
         let Some((ret_ep, pub_ep)) = self.endpoints().await else {
-            return;
+            return self.end();
         };
         let sub = tokio::select! {
-            _ = self.minion.shutdown.cancelled() => return,
+            _ = self.minion.shutdown.cancelled() => return LinkEnd::Shutdown,
             s = Subscriber::connect(&pub_ep, self.limits()) => match s {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::error!(endpoint = %pub_ep, error = %e, "cannot open the publish connection");
-                    return;
+                    return LinkEnd::MasterLost;
                 }
             },
         };
         let dealer = tokio::select! {
-            _ = self.minion.shutdown.cancelled() => return,
+            _ = self.minion.shutdown.cancelled() => return LinkEnd::Shutdown,
             d = Dealer::connect(&ret_ep, self.limits(), self.backoff()) => match d {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::error!(endpoint = %ret_ep, error = %e, "cannot open the request connection");
-                    return;
+                    return LinkEnd::MasterLost;
                 }
             },
         };
         let (ret_tx, mut ret_rx) = mpsc::channel::<JobReturn>(1024);
+        let (ev_tx, mut ev_rx) = mpsc::channel::<(String, serde_json::Value)>(256);
         let outbox = Arc::new(Mutex::new(self.outbox()));
         let mut live = Live {
             dealer,
@@ -199,7 +260,11 @@ impl MasterLink {
             waiting_since: None,
             seq: 0,
             accept_attempts: 0,
-            sink: ReturnSink { outbox, tx: ret_tx },
+            heard,
+            sinks: JobSinks {
+                returns: ReturnSink { outbox, tx: ret_tx },
+                events: ev_tx,
+            },
         };
         let mut next_heartbeat = Instant::now() + self.heartbeat();
         let mut up = false;
@@ -210,7 +275,7 @@ impl MasterLink {
                 _ = self.minion.shutdown.cancelled() => {
                     self.count_session(&mut up, false);
                     self.flush_returns(&mut live, &mut ret_rx).await;
-                    return;
+                    return LinkEnd::Shutdown;
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => {
                     self.on_timer(&mut live, &mut next_heartbeat).await;
@@ -227,6 +292,15 @@ impl MasterLink {
                 Some(r) = ret_rx.recv() => {
                     if matches!(live.phase, Phase::Session(_)) {
                         self.send(&mut live, &MinionRequest::Return(r)).await;
+                    }
+                }
+                Some((tag, data)) = ev_rx.recv() => {
+                    // Events are not queued: without a session they are
+                    // dropped, as Salt's fire_master does when it cannot send.
+                    if matches!(live.phase, Phase::Session(_)) {
+                        self.send(&mut live, &MinionRequest::Event { tag, data }).await;
+                    } else {
+                        tracing::warn!(tag, "no session with the master; event dropped");
                     }
                 }
             }
@@ -337,6 +411,9 @@ impl MasterLink {
                 if let Phase::Enrolling { attempt, .. } = &live.phase {
                     let (answer, key) =
                         enroll::answer(&self.minion.keys, id, attempt, &env, &self.pin, limit);
+                    if !matches!(answer, Answer::Ignore(_) | Answer::WrongMaster(_)) {
+                        live.heard.store(salt_proto::now_ms(), Ordering::Relaxed);
+                    }
                     self.on_answer(live, answer, key).await;
                     return;
                 }
@@ -356,6 +433,7 @@ impl MasterLink {
                 {
                     return;
                 }
+                live.heard.store(salt_proto::now_ms(), Ordering::Relaxed);
                 if let ClearReply::Reauth { reason } = v.into_inner() {
                     tracing::info!(master = %self.master, reason, "master asked to authenticate again");
                     live.waiting_since = None;
@@ -392,6 +470,7 @@ impl MasterLink {
                     return;
                 }
                 live.waiting_since = None;
+                live.heard.store(salt_proto::now_ms(), Ordering::Relaxed);
                 self.on_master_message(live, v.into_inner()).await;
             }
             Kind::Enroll | Kind::Publish => {}
@@ -475,7 +554,14 @@ impl MasterLink {
                 live.asked_key = None;
                 self.replay_buffered(live).await;
             }
-            MasterMessage::Job(p) => jobs::dispatch(&self.minion, *p, live.sink.clone()),
+            MasterMessage::Job(p) => {
+                // Sent to us directly: always say what became of it, so the
+                // master stops sending it.
+                let jid = p.jid;
+                let status = jobs::dispatch(&self.minion, *p, live.sinks.clone());
+                self.send(live, &MinionRequest::JobAck { jid, status })
+                    .await;
+            }
         }
     }
 
@@ -552,7 +638,14 @@ impl MasterLink {
             tracing::debug!(error = %e, "publish refused");
             return;
         }
-        jobs::dispatch(&self.minion, p.into_inner(), live.sink.clone());
+        let p = p.into_inner();
+        let jid = p.jid;
+        let status = jobs::dispatch(&self.minion, p, live.sinks.clone());
+        // A broadcast not meant for us is none of the master's business.
+        if status != AckStatus::NotTargeted {
+            self.send(live, &MinionRequest::JobAck { jid, status })
+                .await;
+        }
     }
 
     async fn send(&self, live: &mut Live, msg: &MinionRequest) {

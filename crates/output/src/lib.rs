@@ -161,6 +161,33 @@ pub fn nested(data: &Value, indent: usize, color: bool) -> String {
     nested::render(data, indent, color, 0)
 }
 
+/// Python's `json.dumps(data, sort_keys=..., indent=..., ensure_ascii=False)`
+/// as Salt's `salt.utils.json.dumps` writes it (`state.event` lines, for
+/// example): `None` for one line with `", "`/`": "` separators.
+pub fn json_dumps(data: &Value, indent: Option<usize>, sort_keys: bool) -> String {
+    if sort_keys {
+        json::dumps(&sorted(data), indent)
+    } else {
+        json::dumps(data, indent)
+    }
+}
+
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Salt strips the outputter's text on the right, prints nothing when that
 /// leaves nothing, and otherwise prints it with one newline.
 fn finish(text: &str) -> String {

@@ -92,6 +92,32 @@ pub enum MinionRequest {
     Return(JobReturn),
     /// The minion saw a publish under a key id it does not have.
     GetPublishKey,
+    /// The minion received a job (by broadcast or directly) and says what
+    /// it did with it; the master stops re-sending it to this minion.
+    JobAck {
+        jid: Jid,
+        status: AckStatus,
+    },
+    /// An event for the master's bus (`event.send`). The master files it
+    /// under `salt/minion/<sender id>/`, whatever tag the minion asked for.
+    Event {
+        tag: String,
+        #[serde(default)]
+        data: Value,
+    },
+}
+
+/// What a minion did with a job it received.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AckStatus {
+    /// Started now; a return follows.
+    Accepted,
+    /// Already run (or running) here: the jid log says so.
+    AlreadyRun,
+    /// The target does not match this minion: no return will come.
+    NotTargeted,
+    /// Arrived after its expiry: not run, no return will come.
+    Expired,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -165,6 +191,17 @@ pub enum ClientRequest {
         #[serde(default)]
         kwarg: Map<String, Value>,
     },
+    /// Tail the event bus: the master replies `Ok`, then sends an `Event`
+    /// for every event whose tag matches `tagmatch` (a glob, else a
+    /// regular expression, as Salt's `state.event`) until the connection
+    /// closes.
+    Events {
+        tagmatch: String,
+    },
+    /// Where a job stands with each minion it was published to.
+    JobStatus {
+        jid: Jid,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -185,6 +222,10 @@ pub enum ClientReply {
     Published {
         jid: Jid,
         minions: Vec<MinionId>,
+        /// Expected minions the master knows to be disconnected now (by
+        /// presence): the client need not wait for them.
+        #[serde(default)]
+        down: Vec<MinionId>,
     },
     /// Nothing matched: nothing was sent and no jid was assigned.
     NoMatch,
@@ -195,6 +236,28 @@ pub enum ClientReply {
     Error(String),
     /// A runner's return value.
     RunnerResult(Value),
+    /// One event from the bus (after `ClientRequest::Events`).
+    Event {
+        tag: String,
+        data: Value,
+    },
+    /// Answer to `ClientRequest::JobStatus`, one entry per expected minion.
+    JobStatus(Vec<(MinionId, Delivery)>),
+}
+
+/// How far a job got with one minion, as the master knows it.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// The minion has no live session with this master.
+    NotConnected,
+    /// Connected, but it has not acknowledged the job.
+    NotReceived,
+    /// Acknowledged; no return yet.
+    Running,
+    /// Its return is in the job cache.
+    Returned,
+    /// It said the job is not for it, or arrived expired: no return.
+    Declined,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

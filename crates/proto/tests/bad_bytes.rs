@@ -537,6 +537,20 @@ fn samples() -> Vec<Sample> {
         ),
         s("MinionRequest::Return", MinionRequest::Return(job_return())),
         s("MinionRequest::GetPublishKey", MinionRequest::GetPublishKey),
+        s(
+            "MinionRequest::JobAck",
+            MinionRequest::JobAck {
+                jid: jid(),
+                status: AckStatus::AlreadyRun,
+            },
+        ),
+        s(
+            "MinionRequest::Event",
+            MinionRequest::Event {
+                tag: "app/deployed".into(),
+                data: json!({"version": 3, "ok": true}),
+            },
+        ),
         s("MasterMessage::HelloAck", MasterMessage::HelloAck),
         s(
             "MasterMessage::HeartbeatAck",
@@ -576,7 +590,32 @@ fn samples() -> Vec<Sample> {
             ClientReply::Published {
                 jid: jid(),
                 minions: vec![minion("a"), minion("b")],
+                down: vec![minion("b")],
             },
+        ),
+        s(
+            "ClientRequest::Events",
+            ClientRequest::Events {
+                tagmatch: "salt/job/*".into(),
+            },
+        ),
+        s(
+            "ClientRequest::JobStatus",
+            ClientRequest::JobStatus { jid: jid() },
+        ),
+        s(
+            "ClientReply::Event",
+            ClientReply::Event {
+                tag: "salt/auth".into(),
+                data: json!({"act": "accept", "id": "a"}),
+            },
+        ),
+        s(
+            "ClientReply::JobStatus",
+            ClientReply::JobStatus(vec![
+                (minion("a"), Delivery::Running),
+                (minion("b"), Delivery::NotConnected),
+            ]),
         ),
         s("ClientReply::NoMatch", ClientReply::NoMatch),
         s(

@@ -39,6 +39,12 @@ use serde_json::Value;
 
 pub use error::TargetError;
 
+/// Python `fnmatch.fnmatchcase`: shell-style wildcards (`*` also matches
+/// `/`), case-sensitive, never an error.
+pub fn fnmatch(text: &str, pattern: &str) -> bool {
+    fnmatch::Pattern::new(pattern).matches(text)
+}
+
 use compound::Expr;
 use matcher::Matcher;
 

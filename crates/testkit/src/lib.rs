@@ -438,6 +438,30 @@ impl Lab {
         )
     }
 
+    /// Starts `NAME -c <master dir> ARGS` in the background (e.g.
+    /// `salt-rs-run state.event`), its stdout and stderr going to files;
+    /// killed on drop.
+    pub fn spawn(&self, name: &str, args: &[&str]) -> Background {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let out = self.dir.path().join(format!("bg-{n}.out"));
+        let err = self.dir.path().join(format!("bg-{n}.err"));
+        let child = Command::new(bin(name))
+            .arg("-c")
+            .arg(&self.master_dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).expect("stdout file"))
+            .stderr(std::fs::File::create(&err).expect("stderr file"))
+            .spawn()
+            .expect("spawn background command");
+        Background {
+            child: Some(child),
+            out,
+            err,
+        }
+    }
+
     fn run_bin(&self, name: &str, args: &[&str]) -> Output {
         run_cmd(
             Command::new(bin(name))
@@ -527,6 +551,47 @@ impl Drop for Lab {
                     tempfile::tempdir().expect("temp dir"),
                 ));
             }
+        }
+    }
+}
+
+/// A command running in the background ([`Lab::spawn`]).
+#[derive(Debug)]
+pub struct Background {
+    child: Option<Child>,
+    out: PathBuf,
+    err: PathBuf,
+}
+
+impl Background {
+    /// What it has printed so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.err).unwrap_or_default()
+    }
+
+    /// Waits (bounded) for it to exit by itself; `None` if it did not.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let c = self.child.as_mut()?;
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
+            if let Ok(Some(st)) = c.try_wait() {
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 }

@@ -3,6 +3,7 @@
 //! and its tests. The registry (`registry.rs`) lists them.
 
 pub mod cmd;
+pub mod event;
 pub mod grains;
 pub mod saltutil;
 pub mod sys;
@@ -25,6 +26,7 @@ pub(crate) fn test_ctx() -> crate::Ctx {
         jid: None,
         jobs: Arc::new(crate::JobTable::new()),
         cancel: tokio_util::sync::CancellationToken::new(),
+        events: None,
     }
 }
 
