@@ -286,13 +286,18 @@ pub(crate) fn output(data: &mut Value, indent_level: usize, ctx: &Ctx<'_>) -> Py
     if masters == 1 && map.contains_key("retcode") {
         map.shift_remove("retcode");
     }
-    let mut compressed;
-    let hosts = if ctx.opts.state_compress_ids {
-        compressed = compress::compress_ids(map);
-        &mut compressed
-    } else {
-        map
-    };
+    if ctx.opts.state_compress_ids
+        && let Some((mut compressed, links)) = compress::compress_ids(map)
+    {
+        let text = format_hosts(&mut compressed, indent_level, ctx);
+        compress::write_back(map, &compressed, &links);
+        return text;
+    }
+    format_hosts(map, indent_level, ctx)
+}
+
+/// One block per minion, joined by newlines.
+fn format_hosts(hosts: &mut Map<String, Value>, indent_level: usize, ctx: &Ctx<'_>) -> Py<String> {
     let mut blocks = Vec::with_capacity(hosts.len());
     for (host, hostdata) in hosts.iter_mut() {
         blocks.push(host::format_host(host, hostdata, indent_level, ctx)?.0);

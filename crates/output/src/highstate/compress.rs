@@ -6,36 +6,59 @@
 //!
 //! As in Salt, the first entry of each group is updated in place, and any
 //! surprise in the data (a minion whose return is not a dict of states, a
-//! state without `__id__`...) leaves the data as it is.
+//! state without `__id__`...) stops the compression, leaving the data as
+//! it is by then.
 
 use serde_json::{Map, Value};
 
 use super::py::{self, Fallback, Py};
 use crate::pyrepr;
 
-/// The compressed copy of `data` (minion -> states), or a copy of `data`
-/// itself when Salt's compression would raise.
-pub(crate) fn compress_ids(data: &mut Map<String, Value>) -> Map<String, Value> {
-    let mut out = Map::new();
+/// Which entry of the original data a compressed entry stands for:
+/// (minion, compressed tag, original tag).
+pub(crate) type Links = Vec<(String, String, String)>;
+
+/// The compressed copy of `data` (minion -> states) and its links to the
+/// original entries, or `None` when Salt's compression would raise (the
+/// data is then printed as it is, with the merges done so far).
+pub(crate) fn compress_ids(data: &mut Map<String, Value>) -> Option<(Map<String, Value>, Links)> {
     let mut hosts: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for (host, hostdata) in data.iter_mut() {
-        match compress_host(hostdata) {
-            Ok(tags) => hosts.push((host.clone(), tags)),
-            Err(_) => return data.clone(),
-        }
+        hosts.push((host.clone(), compress_host(hostdata).ok()?));
     }
+    let mut out = Map::new();
+    let mut links = Links::new();
     for (host, tags) in hosts {
         let mut states = Map::new();
         if let Some(Value::Object(original)) = data.get(&host) {
             for (new_tag, old_tag) in tags {
                 if let Some(info) = original.get(&old_tag) {
-                    states.insert(new_tag, info.clone());
+                    states.insert(new_tag.clone(), info.clone());
+                    links.push((host.clone(), new_tag, old_tag));
                 }
             }
         }
         out.insert(host, Value::Object(states));
     }
-    out
+    Some((out, links))
+}
+
+/// In Salt the compressed entries are the original objects, so what the
+/// outputter wrote into them shows in the original data too (and in the
+/// nested fallback): copies them back.
+pub(crate) fn write_back(
+    data: &mut Map<String, Value>,
+    compressed: &Map<String, Value>,
+    links: &Links,
+) {
+    for (host, new_tag, old_tag) in links {
+        let Some(info) = compressed.get(host).and_then(|h| h.get(new_tag)) else {
+            continue;
+        };
+        if let Some(Value::Object(states)) = data.get_mut(host) {
+            states.insert(old_tag.clone(), info.clone());
+        }
+    }
 }
 
 /// Merges one minion's states in place; returns (new tag, tag of the entry
