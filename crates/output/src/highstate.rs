@@ -22,6 +22,11 @@
 //! Salt's outputter would crash instead (a tag without `_|-` separators, a
 //! malformed `state_tabular` string), this falls back to nested too.
 //!
+//! Numbers print as Python prints them; the total run time adds durations
+//! left to right as Python 3.11's `sum()` does (3.12 rounds differently in
+//! rare last digits). Goldens: `tests/golden/highstate/` (README there),
+//! and `tools/compare_highstate.py` compares random data with Salt's code.
+//!
 //! ```
 //! use salt_output::highstate::{render, HighstateOptions};
 //! let ret = serde_json::json!({"test_|-a_|-a_|-nop": {

@@ -2,6 +2,11 @@
 //! `tests/golden/highstate/` (see its README) is rendered from its
 //! `NAME.json` with the options in `NAME.opts.json` and compared with
 //! `NAME.txt`, which Salt 3007.8 printed for that very data.
+//!
+//! `reference/` holds the `salt` CLI captures of `shared/salt-reference`
+//! with inputs rebuilt from what they show; their `ERROR: ...` and
+//! `[exit code: N]` lines come from the CLI, not the outputter, and are
+//! dropped before comparing.
 
 use std::path::{Path, PathBuf};
 
@@ -74,16 +79,15 @@ fn first_difference(got: &str, want: &str) -> String {
     "no line differs (trailing bytes?)".to_owned()
 }
 
-#[test]
-fn salt_highstate_captures() {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir())
-        .expect("tests/golden/highstate")
+/// Every case in `dir`; returns (cases run, failures).
+fn run_cases(dir: &Path, cli_lines: bool) -> (usize, Vec<String>) {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.to_string_lossy().ends_with(".opts.json"))
         .collect();
     cases.sort();
-    assert!(cases.len() >= 100, "only {} cases found", cases.len());
     let mut failures = Vec::new();
     for opts_path in &cases {
         let file = opts_path
@@ -93,20 +97,56 @@ fn salt_highstate_captures() {
             .into_owned();
         let case = file.trim_end_matches(".opts.json").to_owned();
         let opts: Value = serde_json::from_str(&read(opts_path)).expect("options JSON");
-        let data: Value = serde_json::from_str(&read(&dir().join(format!("{case}.json"))))
+        let data: Value = serde_json::from_str(&read(&dir.join(format!("{case}.json"))))
             .unwrap_or_else(|e| panic!("{case}.json: {e}"));
-        let want = read(&dir().join(format!("{case}.txt")));
+        let mut want = read(&dir.join(format!("{case}.txt")));
+        if cli_lines {
+            want = want
+                .split_inclusive('\n')
+                .filter(|l| !l.starts_with("ERROR: ") && !l.starts_with("[exit code: "))
+                .collect();
+        }
         let (o, retcode) = options(&case, &opts);
         let got = render_all_retcode(&data, retcode, &o);
         if got != want {
             failures.push(format!("{case}: {}", first_difference(&got, &want)));
         }
     }
+    (cases.len(), failures)
+}
+
+#[test]
+fn salt_highstate_captures() {
+    let (n, failures) = run_cases(&dir(), false);
+    assert!(n >= 100, "only {n} cases found");
     assert!(
         failures.is_empty(),
-        "{} of {} cases differ from Salt:\n{}",
+        "{} of {n} cases differ from Salt:\n{}",
         failures.len(),
-        cases.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn salt_cli_reference_captures() {
+    let (n, failures) = run_cases(&dir().join("reference"), true);
+    assert_eq!(n, 4, "highstate, second run, test=True, terse");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `--out highstate` through the common entry points: Salt's default
+/// options, the colour from `Options`.
+#[test]
+fn format_highstate_uses_default_options() {
+    let dir = dir();
+    let data: Value = serde_json::from_str(&read(&dir.join("mixed.color.json"))).unwrap();
+    let want = read(&dir.join("mixed.color.txt"));
+    let o = salt_output::Options {
+        color: true,
+        ..Default::default()
+    };
+    let fmt: salt_output::Format = "highstate".parse().unwrap();
+    assert_eq!(salt_output::render_all_retcode(fmt, &data, 2, &o), want);
+    let ret = &data["local"];
+    assert_eq!(salt_output::render_one(fmt, "local", ret, &o), want);
 }

@@ -401,6 +401,21 @@ ORACLE = [
 ]
 
 
+def reference_run():
+    """The real state run in tests/golden/highstate.json.txt (shared/salt-reference)."""
+    with open(os.path.join(OUT, "..", "highstate.json.txt"), encoding="utf-8") as f:
+        text = "".join(l for l in f if not l.startswith(("ERROR: ", "[exit code: ")))
+    return json.loads(text)
+
+
+ORACLE += [
+    ("oracle.reference-run", reference_run(), {}, 2),
+    ("oracle.reference-run.terse", reference_run(), {"state_output": "terse"}, 2),
+    ("oracle.reference-run.color", reference_run(), {"color": True}, 2),
+    ("oracle.reference-run.changes_id", reference_run(), {"state_output": "changes_id"}, 2),
+]
+
+
 def capture_oracle(name, data, opts_in, retcode):
     opts = salt.config.minion_config(None)
     opts.update(opts_in)
