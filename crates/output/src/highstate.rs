@@ -103,6 +103,17 @@ impl Default for HighstateOptions {
     }
 }
 
+impl From<&crate::Options> for HighstateOptions {
+    /// Salt's defaults with the colour of the common output options (what
+    /// `--out highstate` gives).
+    fn from(o: &crate::Options) -> Self {
+        HighstateOptions {
+            color: o.color,
+            ..Default::default()
+        }
+    }
+}
+
 /// A `state_output` value: a mode, and whether `Name:` shows the state ID
 /// (the `_id` suffix).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

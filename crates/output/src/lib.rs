@@ -119,15 +119,6 @@ pub struct Options {
     pub static_: bool,
 }
 
-impl Options {
-    fn highstate(&self) -> highstate::HighstateOptions {
-        highstate::HighstateOptions {
-            color: self.color,
-            ..Default::default()
-        }
-    }
-}
-
 /// One minion's return, printed as it arrives (what `salt` does without
 /// `--static`), e.g. nested prints `"minion1:\n    True\n"`.
 pub fn render_one(fmt: Format, minion: &str, ret: &Value, o: &Options) -> String {
@@ -164,7 +155,7 @@ pub fn render_all_retcode(fmt: Format, data: &Value, retcode: i32, o: &Options) 
         Format::Raw => pyrepr::str_of(data),
         Format::Quiet => String::new(),
         Format::Pprint => pprint::pformat(data, pprint_indent(o.indent)),
-        Format::Highstate => highstate::text(data, retcode, &o.highstate()),
+        Format::Highstate => highstate::text(data, retcode, &o.into()),
     };
     finish(&text)
 }
