@@ -239,3 +239,53 @@ fn add_rounded(a: &Value, b: &Value) -> Py<Value> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn st(name: &str, run: u64, duration: f64, changes: Value) -> Value {
+        let id = if name.starts_with('n') { "x" } else { name };
+        json!({"name": name, "result": true, "changes": changes, "comment": "c",
+               "__id__": id, "__sls__": "s", "__run_num__": run,
+               "start_time": format!("10:0{run}"), "duration": duration})
+    }
+
+    #[test]
+    fn one_id_with_several_names_becomes_one_entry() {
+        let mut data = json!({"m": {
+            "t_|-x_|-n1_|-f": st("n1", 1, 1.5, json!({})),
+            "t_|-x_|-n2_|-f": st("n2", 0, 2.25, json!({"k": 1})),
+            "t_|-y_|-y_|-f": st("y", 2, 1.0, json!({})),
+        }});
+        let Value::Object(map) = &mut data else {
+            unreachable!()
+        };
+        let (out, links) = compress_ids(map).unwrap();
+        let states = out["m"].as_object().unwrap();
+        let keys: Vec<&String> = states.keys().collect();
+        assert_eq!(
+            keys,
+            ["t_|-x (2)_|-state_compressed_s_x_True_|-f", "t_|-y_|-y_|-f"]
+        );
+        let merged = &states["t_|-x (2)_|-state_compressed_s_x_True_|-f"];
+        assert_eq!(merged["__run_num__"], json!(0));
+        assert_eq!(merged["duration"], json!(3.75));
+        assert_eq!(merged["start_time"], json!("10:00"));
+        assert_eq!(
+            merged["changes"],
+            json!({"compressed changes": {"n2": {"k": 1}}})
+        );
+        assert_eq!(links.len(), 2);
+    }
+
+    #[test]
+    fn a_minion_without_states_stops_compression() {
+        let mut data = json!({"m": ["compile error"]});
+        let Value::Object(map) = &mut data else {
+            unreachable!()
+        };
+        assert!(compress_ids(map).is_none());
+    }
+}

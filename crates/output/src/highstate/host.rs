@@ -532,3 +532,43 @@ fn format_changes(changes: &mut Value, ctx: &Ctx<'_>) -> Py<(bool, String)> {
     let text = nested::render(changes, 14, ctx.opts.color, 0);
     Ok((true, format!("\n{}", pyrepr::rstrip(&text))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn compressed_counts_come_from_the_id() {
+        assert_eq!(
+            compressed_count("m_|-x (3)_|-state_compressed_s_x_True_|-f", true),
+            Ok(3)
+        );
+        assert_eq!(
+            compressed_count("m_|-x (3)_|-state_compressed_s_x_True_|-f", false),
+            Ok(1)
+        );
+        assert_eq!(
+            compressed_count("m_|-x_|-state_compressed_s_x_True_|-f", true),
+            Ok(1)
+        );
+        assert!(compressed_count("m_|-x (3)_|-state_compressed_|-f_|-g", true).is_err());
+    }
+
+    #[test]
+    fn run_numbers_sort_stably_and_refuse_mixed_types() {
+        let data = json!({"b": {"__run_num__": 1}, "a": {"__run_num__": 0}, "c": {}, "d": {"__run_num__": 0.5}});
+        let Value::Object(map) = data else {
+            unreachable!()
+        };
+        let mut tags: Vec<String> = map.keys().cloned().collect();
+        sort_by_run_num(&mut tags, &map).unwrap();
+        assert_eq!(tags, ["a", "c", "d", "b"]);
+        let mixed = json!({"a": {"__run_num__": "1"}, "b": {"__run_num__": 0}});
+        let Value::Object(map) = mixed else {
+            unreachable!()
+        };
+        let mut tags: Vec<String> = map.keys().cloned().collect();
+        assert!(sort_by_run_num(&mut tags, &map).is_err());
+    }
+}
