@@ -4,7 +4,8 @@
 //! Each function returns exactly the bytes Salt's CLI writes to stdout for the
 //! same data: the outputter's text with trailing whitespace stripped (Salt's
 //! `try_printout`) plus one newline, or nothing at all when that text is
-//! empty. The highstate outputter lives elsewhere.
+//! empty. The highstate outputter is in [`highstate`], with Salt's
+//! `state_output` options; [`Format::Highstate`] uses its defaults.
 //!
 //! ```
 //! use salt_output::{render_one, Format, Options};
@@ -15,6 +16,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod highstate;
 mod json;
 mod nested;
 mod pprint;
@@ -41,11 +43,13 @@ pub enum Format {
     Quiet,
     /// Python `pprint.pformat` of the data.
     Pprint,
+    /// State runs: [`highstate`] with Salt's default options.
+    Highstate,
 }
 
 impl Format {
     /// Every format, in the order shown to users.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Nested,
         Format::Json,
         Format::Yaml,
@@ -53,6 +57,7 @@ impl Format {
         Format::Raw,
         Format::Quiet,
         Format::Pprint,
+        Format::Highstate,
     ];
 
     /// The name accepted by `--out`.
@@ -65,6 +70,7 @@ impl Format {
             Format::Raw => "raw",
             Format::Quiet => "quiet",
             Format::Pprint => "pprint",
+            Format::Highstate => "highstate",
         }
     }
 }
@@ -78,7 +84,7 @@ impl std::fmt::Display for Format {
 /// An `--out` value that names no outputter.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown outputter '{name}'; valid outputters: nested, json, yaml, txt, raw, quiet, pprint"
+    "unknown outputter '{name}'; valid outputters: nested, json, yaml, txt, raw, quiet, pprint, highstate"
 )]
 pub struct UnknownFormat {
     /// What the user typed.
@@ -149,6 +155,7 @@ pub fn render_all_retcode(fmt: Format, data: &Value, retcode: i32, o: &Options) 
         Format::Raw => pyrepr::str_of(data),
         Format::Quiet => String::new(),
         Format::Pprint => pprint::pformat(data, pprint_indent(o.indent)),
+        Format::Highstate => highstate::text(data, retcode, &o.into()),
     };
     finish(&text)
 }
@@ -259,7 +266,7 @@ mod tests {
         let err = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown outputter 'xml'; valid outputters: nested, json, yaml, txt, raw, quiet, pprint"
+            "unknown outputter 'xml'; valid outputters: nested, json, yaml, txt, raw, quiet, pprint, highstate"
         );
     }
 

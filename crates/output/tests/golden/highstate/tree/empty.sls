@@ -1,0 +1,1 @@
+# No states at all.
