@@ -54,6 +54,9 @@ pub struct Stats {
     pub authenticated: AtomicUsize,
     /// Sessions established since start, re-authentications included.
     pub sessions: AtomicU64,
+    /// Returns the master acknowledged (each counted once: it had them in
+    /// its job cache when it said so).
+    pub returns_acked: AtomicU64,
 }
 
 impl Stats {

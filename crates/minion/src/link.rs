@@ -537,7 +537,11 @@ impl MasterLink {
                 }
             }
             MasterMessage::ReturnAck { jid } => {
-                lock(&live.pending).ack(&jid);
+                if lock(&live.pending).ack(&jid)
+                    && let Some(stats) = &self.minion.stats
+                {
+                    stats.returns_acked.fetch_add(1, Ordering::Relaxed);
+                }
             }
             MasterMessage::PublishKey { key_id, key } => {
                 let Ok(k) = <[u8; 32]>::try_from(key.as_slice()) else {

@@ -115,14 +115,16 @@ impl Outbox {
         self.pending.insert(r.jid, r);
     }
 
-    /// The master has the return: forget it.
-    pub fn ack(&mut self, jid: &Jid) {
-        self.pending.remove(jid);
+    /// The master has the return: forget it. `false` when it was not
+    /// queued (a repeated acknowledgement).
+    pub fn ack(&mut self, jid: &Jid) -> bool {
+        let was = self.pending.remove(jid).is_some();
         if self.on_disk.remove(jid).is_some()
             && let Some(dir) = &self.dir
         {
             let _ = std::fs::remove_file(dir.join(jid.as_str()));
         }
+        was
     }
 
     pub fn pending(&self) -> impl Iterator<Item = &JobReturn> {

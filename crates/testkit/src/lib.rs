@@ -297,9 +297,13 @@ impl Lab {
             .spawn()
             .expect("spawn salt-rs-master");
         self.master = Some(child);
+        // A socket file left by a killed master exists but refuses: wait
+        // until the new master answers on it.
         let sock = self.master_dir.join("run/salt-rs/master.sock");
         assert!(
-            wait_until(Duration::from_secs(20), || sock.exists()),
+            wait_until(Duration::from_secs(20), || {
+                std::os::unix::net::UnixStream::connect(&sock).is_ok()
+            }),
             "master did not come up; log:\n{}",
             self.master_log()
         );
