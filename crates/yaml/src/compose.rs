@@ -52,6 +52,9 @@ impl Node {
 pub(crate) struct Document {
     pub(crate) nodes: Vec<Node>,
     pub(crate) root: Option<NodeId>,
+    /// Where a collection (first) refers to a node by alias: (collection,
+    /// node) -> the alias's mark, for errors about copies.
+    pub(crate) alias_marks: HashMap<(NodeId, NodeId), Mark>,
 }
 
 /// Pulls documents from a parser.
@@ -101,6 +104,7 @@ impl<'a> Composer<'a> {
         let mut doc = Document {
             nodes: Vec::new(),
             root: None,
+            alias_marks: HashMap::new(),
         };
         let mut stack: Vec<Frame> = Vec::new();
         let mut anchors: HashMap<usize, NodeId> = HashMap::new();
@@ -192,6 +196,9 @@ impl<'a> Composer<'a> {
                             mark,
                             "found a recursive alias (a collection that contains itself), which JSON data cannot hold",
                         ));
+                    }
+                    if let Some(parent) = stack.last() {
+                        doc.alias_marks.entry((parent.id, target)).or_insert(mark);
                     }
                     Some(target)
                 }

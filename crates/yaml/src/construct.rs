@@ -38,7 +38,7 @@ pub(crate) fn construct(doc: &mut Document, source: &str, limits: &Limits) -> Re
         built: vec![false; doc.nodes.len()],
         copied: 0,
     };
-    c.value(doc, root, 0, false)
+    c.value(doc, root, 0, None, root)
 }
 
 /// What a node's tag asks for, after PyYAML's resolution.
@@ -151,14 +151,17 @@ impl Constructor<'_, '_> {
     }
 
     /// Counts a node against the depth limit and, when it is a copy, against
-    /// the alias budget. Returns whether its children are copies too.
+    /// the alias budget. `copy` is where the copy being built started (the
+    /// alias), `parent` the collection that refers to `id`. Returns `copy`
+    /// for the node's children.
     fn enter(
         &mut self,
         doc: &Document,
         id: NodeId,
         depth: usize,
-        copying: bool,
-    ) -> Result<bool, Error> {
+        copy: Option<Mark>,
+        parent: NodeId,
+    ) -> Result<Option<Mark>, Error> {
         let node = &doc.nodes[id];
         if depth > self.limits.max_depth {
             return Err(self.err(
@@ -169,9 +172,19 @@ impl Constructor<'_, '_> {
                 ),
             ));
         }
-        let copying = copying || self.built[id];
+        let copy = match copy {
+            Some(at) => Some(at),
+            // Built once already: through an alias, or as a merged pair.
+            None if self.built[id] => Some(
+                doc.alias_marks
+                    .get(&(parent, id))
+                    .copied()
+                    .unwrap_or(doc.nodes[parent].mark),
+            ),
+            None => None,
+        };
         self.built[id] = true;
-        if copying {
+        if let Some(at) = copy {
             let text = match &node.content {
                 Content::Scalar { value, .. } => value.len(),
                 _ => 0,
@@ -179,7 +192,7 @@ impl Constructor<'_, '_> {
             self.copied = self.copied.saturating_add(NODE_COST + text);
             if self.copied > self.limits.max_alias_bytes {
                 return Err(self.err(
-                    node.mark,
+                    at,
                     format!(
                         "aliases expand to more than {} bytes of data (an alias bomb?)",
                         self.limits.max_alias_bytes
@@ -187,7 +200,7 @@ impl Constructor<'_, '_> {
                 ));
             }
         }
-        Ok(copying)
+        Ok(copy)
     }
 
     fn value(
@@ -195,9 +208,10 @@ impl Constructor<'_, '_> {
         doc: &mut Document,
         id: NodeId,
         depth: usize,
-        copying: bool,
+        copy: Option<Mark>,
+        parent: NodeId,
     ) -> Result<Value, Error> {
-        let copying = self.enter(doc, id, depth, copying)?;
+        let copy = self.enter(doc, id, depth, copy, parent)?;
         let tag = self.tags[id].clone();
         let node = &doc.nodes[id];
         let mark = node.mark;
@@ -207,19 +221,19 @@ impl Constructor<'_, '_> {
                 let items = items.clone();
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
-                    out.push(self.value(doc, item, depth + 1, copying)?);
+                    out.push(self.value(doc, item, depth + 1, copy, id)?);
                 }
                 Ok(Value::Array(out))
             }
             (Tag::Seq, _) => {
                 Err(self.err(mark, format!("expected a sequence node, but found {kind}")))
             }
-            (Tag::Map, Content::Map(_)) => self.mapping(doc, id, depth, copying, false),
-            (Tag::Set, Content::Map(_)) => self.mapping(doc, id, depth, copying, true),
+            (Tag::Map, Content::Map(_)) => self.mapping(doc, id, depth, copy, false),
+            (Tag::Set, Content::Map(_)) => self.mapping(doc, id, depth, copy, true),
             (Tag::Map | Tag::Set, _) => {
                 Err(self.err(mark, format!("expected a mapping node, but found {kind}")))
             }
-            (Tag::Pairs, _) => self.pairs(doc, id, depth, copying),
+            (Tag::Pairs, _) => self.pairs(doc, id, depth, copy),
             (Tag::Unknown(t), _) => Err(self.err(
                 mark,
                 format!("could not determine a constructor for the tag '{t}'"),
@@ -261,7 +275,7 @@ impl Constructor<'_, '_> {
         doc: &mut Document,
         id: NodeId,
         depth: usize,
-        copying: bool,
+        copy: Option<Mark>,
         set: bool,
     ) -> Result<Value, Error> {
         self.flatten(doc, id, depth)?;
@@ -275,8 +289,8 @@ impl Constructor<'_, '_> {
         let mut texts: HashMap<String, String> = HashMap::new();
         for (k, v) in pairs {
             let key_mark = doc.nodes[k].mark;
-            let key = self.key(doc, k, depth + 1, copying)?;
-            let value = self.value(doc, v, depth + 1, copying)?;
+            let key = self.key(doc, k, depth + 1, copy, id)?;
+            let value = self.value(doc, v, depth + 1, copy, id)?;
             let value = if set { Value::Null } else { value };
             let id = self.key_id(&key);
             if !seen.insert(id) {
@@ -304,7 +318,8 @@ impl Constructor<'_, '_> {
         doc: &mut Document,
         id: NodeId,
         depth: usize,
-        copying: bool,
+        copy: Option<Mark>,
+        parent: NodeId,
     ) -> Result<Py, Error> {
         let node = &doc.nodes[id];
         let mark = node.mark;
@@ -313,11 +328,11 @@ impl Constructor<'_, '_> {
             Tag::Null | Tag::Bool | Tag::Int | Tag::Float | Tag::Str | Tag::Timestamp | Tag::Binary
         );
         if scalar_tag && matches!(node.content, Content::Scalar { .. }) {
-            self.enter(doc, id, depth, copying)?;
+            self.enter(doc, id, depth, copy, parent)?;
             return self.scalar(doc, id);
         }
         // Build it anyway: its own errors come first, as in PyYAML.
-        let value = self.value(doc, id, depth, copying)?;
+        let value = self.value(doc, id, depth, copy, parent)?;
         let what = match value {
             Value::Array(_) => "a sequence",
             Value::Object(_) => "a mapping",
@@ -438,7 +453,7 @@ impl Constructor<'_, '_> {
         doc: &mut Document,
         id: NodeId,
         depth: usize,
-        copying: bool,
+        copy: Option<Mark>,
     ) -> Result<Value, Error> {
         let node = &doc.nodes[id];
         let Content::Seq(items) = &node.content else {
@@ -469,9 +484,9 @@ impl Constructor<'_, '_> {
                     ));
                 }
             };
-            let copying = self.enter(doc, item, depth + 1, copying)?;
-            let k = self.value(doc, pair.0, depth + 2, copying)?;
-            let v = self.value(doc, pair.1, depth + 2, copying)?;
+            let copy = self.enter(doc, item, depth + 1, copy, id)?;
+            let k = self.value(doc, pair.0, depth + 2, copy, item)?;
+            let v = self.value(doc, pair.1, depth + 2, copy, item)?;
             out.push(Value::Array(vec![k, v]));
         }
         Ok(Value::Array(out))
