@@ -168,6 +168,21 @@ impl<'a> Composer<'a> {
                 }
                 Event::Anchor(id, name) => {
                     let mark = Mark::from_marker(&span.start);
+                    // libyaml allows only ASCII letters, digits, `-` and `_`.
+                    if let Some(bad) = name
+                        .chars()
+                        .position(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                    {
+                        let at = Mark {
+                            line: mark.line,
+                            col: mark.col + 1 + bad,
+                        };
+                        return Err(error_at(
+                            self.source,
+                            at,
+                            "did not find expected alphabetic or numeric character (anchor names are letters, digits, '-' and '_')",
+                        ));
+                    }
                     if let Some(first) = anchor_names.get(name.as_ref()) {
                         return Err(error_at(
                             self.source,
