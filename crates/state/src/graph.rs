@@ -1,0 +1,2 @@
+//! `state.show_graph` (ours, not Salt's): the requisite graph of compiled
+//! chunks as Graphviz DOT.

@@ -1,0 +1,171 @@
+//! Running low chunks in order with Salt's requisite semantics (Salt's
+//! `call_chunks`, `call_chunk`, `check_requisite`, `call`, `call_listen`).
+//!
+//! Chunks run in their compiled order; a chunk whose requisites have not
+//! run yet pulls them in first (depth first), so the result map's order is
+//! the order things actually ran, and `__run_num__` counts every call.
+//! `prereq` targets are first run in test mode into a side table (`pre`)
+//! to learn whether they would change. `listen` fires its `mod_watch` calls
+//! after everything else. The results are Salt's dicts, key order included.
+//!
+//! Submodules: `requisite.rs` evaluates a chunk's requisites, `chunk.rs`
+//! decides what to do with a chunk, `call.rs` calls one state function
+//! (argument checks, conditions, retry), `conditions.rs` runs `onlyif`,
+//! `unless`, `creates` and `check_cmd`, `listen.rs` the listeners,
+//! `retcode.rs` the overall verdict.
+
+mod call;
+mod chunk;
+mod conditions;
+mod listen;
+mod requisite;
+mod retcode;
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use crate::LowChunk;
+use crate::compiler::{Compiled, HighData, compile};
+use crate::error::CompileErrors;
+use crate::module::{Exec, Running};
+
+pub use retcode::run_succeeded;
+
+/// Options of a run (Salt's `test` and `failhard` options).
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `test=True`: every state only plans.
+    pub test: bool,
+    /// The minion's `failhard` option: stop at the first failure.
+    pub failhard: bool,
+    /// The local time's offset from UTC for `start_time`, when known
+    /// (take it before threads start); else the time crate is asked.
+    pub utc_offset_seconds: Option<i32>,
+}
+
+/// Compiles `high` and runs it (Salt's `call_high`): the result map by tag,
+/// or the compile errors.
+pub fn run_high(
+    high: HighData,
+    opts: &RunOptions,
+    exec: &dyn Exec,
+) -> Result<Running, CompileErrors> {
+    let Compiled { chunks, .. } = compile(high)?;
+    Ok(run_chunks(chunks, opts, exec))
+}
+
+/// Runs compiled chunks, then the listeners.
+pub fn run_chunks(chunks: Vec<LowChunk>, opts: &RunOptions, exec: &dyn Exec) -> Running {
+    let mut r = Runner::new(chunks, opts, exec);
+    r.call_chunks();
+    r.call_listen();
+    r.running
+}
+
+/// The run's mutable state: what Salt's `State` object carries.
+struct Runner<'a> {
+    opts: &'a RunOptions,
+    exec: &'a dyn Exec,
+    /// The chunks of the current pass; flags like `__prereq__` are set on
+    /// them during the run, as in Salt.
+    chunks: Vec<LowChunk>,
+    running: Running,
+    /// Results of `prereq` look-aheads (test mode), by tag.
+    pre: Running,
+    /// Tags being resolved in the current top-level chunk (cycle check).
+    active: HashSet<String>,
+    run_num: u64,
+    /// Salt's `__FAILHARD__` marker.
+    failhard_hit: bool,
+}
+
+impl<'a> Runner<'a> {
+    fn new(chunks: Vec<LowChunk>, opts: &'a RunOptions, exec: &'a dyn Exec) -> Self {
+        Self {
+            opts,
+            exec,
+            chunks,
+            running: Running::new(),
+            pre: Running::new(),
+            active: HashSet::new(),
+            run_num: 0,
+            failhard_hit: false,
+        }
+    }
+
+    /// Runs every chunk of the current pass once (Salt's `call_chunks`).
+    fn call_chunks(&mut self) {
+        for idx in 0..self.chunks.len() {
+            if self.failhard_hit {
+                self.failhard_hit = false;
+                return;
+            }
+            let tag = self.chunks[idx].tag();
+            if !self.running.contains_key(&tag) {
+                self.call_chunk(idx, 0);
+                if self.check_failhard(idx) {
+                    return;
+                }
+            }
+            self.active.clear();
+        }
+    }
+
+    /// Whether the chunk failed and should stop the run.
+    fn check_failhard(&self, idx: usize) -> bool {
+        if self.opts.test {
+            return false;
+        }
+        let low = &self.chunks[idx];
+        let failhard = match low.get("failhard") {
+            Some(v) => crate::value::truthy(v),
+            None => self.opts.failhard,
+        };
+        if !failhard {
+            return false;
+        }
+        match self.running.get(&low.tag()).map(|r| r.get("result")) {
+            Some(Some(Value::Null)) | None => false,
+            Some(result) => !result.is_some_and(crate::value::truthy),
+        }
+    }
+
+    fn next_run_num(&mut self) -> u64 {
+        let n = self.run_num;
+        self.run_num += 1;
+        n
+    }
+}
+
+/// `__sls__`, `__id__`, `name` of a chunk appended to a synthesized result
+/// (Salt's `for key in ("__sls__", "__id__", "name")`).
+fn add_identity(ret: &mut Map<String, Value>, low: &LowChunk) {
+    for key in ["__sls__", "__id__", "name"] {
+        ret.insert(key.into(), low.get(key).cloned().unwrap_or(Value::Null));
+    }
+}
+
+impl Runner<'_> {
+    /// A result for a state that was decided without calling it.
+    fn synthesized(&self, result: Value, comment: String, run_num: u64) -> Map<String, Value> {
+        synthesized(result, comment, run_num, self.opts.utc_offset_seconds)
+    }
+}
+
+fn synthesized(
+    result: Value,
+    comment: String,
+    run_num: u64,
+    offset: Option<i32>,
+) -> Map<String, Value> {
+    let (start_time, duration) = call::fake_duration(offset);
+    let mut ret = Map::new();
+    ret.insert("changes".into(), Value::Object(Map::new()));
+    ret.insert("result".into(), result);
+    ret.insert("duration".into(), duration);
+    ret.insert("start_time".into(), start_time);
+    ret.insert("comment".into(), Value::String(comment));
+    ret.insert("__run_num__".into(), Value::from(run_num));
+    ret
+}
