@@ -33,7 +33,9 @@ pub mod states;
 mod tags;
 mod value;
 
-pub use compiler::{Compiled, HighData, LowChunk, compile, compile_low_sls};
+pub use compiler::{
+    Compiled, HighData, LowChunk, Rendered, SlsCompiler, SlsSource, compile, compile_low_sls,
+};
 pub use error::{CompileError, CompileErrors};
 pub use fnmatch::fnmatch;
 pub use module::{CallReturn, Exec, Reqs, RunCtx, Running, StateError, StateFn, StateReturn};

@@ -97,3 +97,73 @@ fn run_case(high: HighData, test: bool, dir: &Path) -> (Value, i32) {
         }
     }
 }
+
+/// Where Salt crashes instead of answering, our own answer.
+#[test]
+fn onfail_all_on_a_later_state_runs_it_first() {
+    let case = common::case("onfail_all_later");
+    let (got, code) = run_case(case.high().unwrap(), false, &case.dir);
+    let got = normalize_run(&got);
+    let summary: Vec<(String, Value, Value)> = got
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(t, r)| (t.clone(), r["result"].clone(), r["__run_num__"].clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                "test_|-defined_later_|-defined_later_|-fail_without_changes".into(),
+                Value::Bool(false),
+                0.into()
+            ),
+            (
+                "test_|-handler_|-handler_|-succeed_with_changes".into(),
+                Value::Bool(true),
+                1.into()
+            ),
+            (
+                "test_|-after_|-after_|-nop".into(),
+                Value::Bool(true),
+                2.into()
+            ),
+        ]
+    );
+    assert_eq!(code, 2);
+}
+
+/// Salt aborts the whole run on an unknown keyword (and prints the
+/// docstring of state.sls); we fail only that state, naming the keywords.
+#[test]
+fn unknown_keywords_fail_only_their_state() {
+    let case = common::case("invalid_kwarg");
+    let (got, code) = run_case(case.high().unwrap(), false, &case.dir);
+    let comments: Vec<(String, String)> = got
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(t, r)| {
+            (
+                t.clone(),
+                r["comment"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        comments,
+        vec![
+            ("test_|-first_|-first_|-nop".into(), "Success!".into()),
+            (
+                "test_|-bad_kwarg_|-bad_kwarg_|-configurable_test_state".into(),
+                "An exception occurred in this state: SaltInvocationError: 'foo' is an invalid keyword argument for 'test.configurable_test_state'".into()
+            ),
+            (
+                "test_|-two_bad_|-two_bad_|-configurable_test_state".into(),
+                "An exception occurred in this state: SaltInvocationError: 'foo' and 'baz' are invalid keyword arguments for 'test.configurable_test_state'".into()
+            ),
+            ("test_|-after_|-after_|-nop".into(), "Success!".into()),
+        ]
+    );
+    assert_eq!(code, 2);
+}

@@ -1,4 +1,5 @@
-//! The state compiler: high data in, ordered low chunks out.
+//! The state compiler: rendered SLS files in (`sls.rs`, `include.rs`),
+//! high data in the middle, ordered low chunks out.
 //!
 //! The steps are Salt's, in Salt's order (`call_high` /
 //! `compile_low_chunks`): merge `extend`, check the structure, turn
@@ -8,9 +9,11 @@
 
 mod extend;
 mod high;
+mod include;
 mod low;
 mod order;
 mod requisite_in;
+mod sls;
 mod verify;
 
 pub use extend::{apply_exclude, reconcile_extend};
@@ -18,6 +21,7 @@ pub use high::HighData;
 pub use low::{LowChunk, compile_high_data};
 pub use order::order_chunks;
 pub use requisite_in::requisite_in;
+pub use sls::{Rendered, SlsCompiler, SlsSource};
 pub use verify::verify_high;
 
 use crate::error::CompileErrors;
@@ -55,4 +59,28 @@ pub fn compile_low_sls(high: &HighData) -> Result<Vec<LowChunk>, CompileErrors> 
         return Err(errors.into());
     }
     Ok(compile_high_data(high, None))
+}
+
+impl SlsCompiler<'_> {
+    /// What `state.show_sls` answers: the high data of `mods` in
+    /// `saltenv`, or the render errors followed by the structural ones.
+    pub fn show_sls(&mut self, saltenv: &str, mods: &[String]) -> Result<HighData, CompileErrors> {
+        let (high, mut errors) = self.render_highstate(&[(saltenv.to_owned(), mods.to_vec())]);
+        errors.extend(verify_high(&high));
+        if errors.is_empty() {
+            Ok(high)
+        } else {
+            Err(errors.into())
+        }
+    }
+
+    /// The high data `state.sls` runs: render errors stop it.
+    pub fn sls_high(&mut self, saltenv: &str, mods: &[String]) -> Result<HighData, CompileErrors> {
+        let (high, errors) = self.render_highstate(&[(saltenv.to_owned(), mods.to_vec())]);
+        if errors.is_empty() {
+            Ok(high)
+        } else {
+            Err(errors.into())
+        }
+    }
 }

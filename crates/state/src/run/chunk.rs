@@ -12,6 +12,8 @@ use crate::pyrepr::py_str;
 use crate::value::truthy;
 
 /// Requisites whose targets are pulled in (and reported when missing).
+/// Salt leaves `onfail_all` out and then crashes on a target defined
+/// later (UnboundLocalError); we pull it like the others.
 const PULLED: &[&str] = &[
     "require",
     "require_any",
@@ -20,6 +22,7 @@ const PULLED: &[&str] = &[
     "prereq",
     "onfail",
     "onfail_any",
+    "onfail_all",
     "onchanges",
     "onchanges_any",
 ];

@@ -30,6 +30,7 @@ use crate::compiler::{Compiled, HighData, compile};
 use crate::error::CompileErrors;
 use crate::module::{Exec, Running};
 
+pub(crate) use requisite::requisite_targets;
 pub use retcode::run_succeeded;
 
 /// Options of a run (Salt's `test` and `failhard` options).

@@ -248,3 +248,23 @@ impl Runner<'_> {
         }
     }
 }
+
+/// For each entry of the chunk's `kind` requisite: its text (`test: web`)
+/// and the indices of the chunks it matches (what `show_graph` draws).
+pub(crate) fn requisite_targets(
+    chunks: &[LowChunk],
+    chunk: &LowChunk,
+    kind: &str,
+) -> Vec<(String, Vec<usize>)> {
+    entries(chunk.get(kind))
+        .iter()
+        .filter_map(normalize)
+        .filter(|(_, val)| !val.is_null())
+        .map(|(key, val)| {
+            let found = (0..chunks.len())
+                .filter(|j| targets(&chunks[*j], &key, &val))
+                .collect();
+            (format!("{key}: {}", crate::pyrepr::py_str(&val)), found)
+        })
+        .collect()
+}

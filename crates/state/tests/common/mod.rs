@@ -85,6 +85,18 @@ pub fn for_each_case(f: impl Fn(&Case) -> Result<(), String>) {
     );
 }
 
+/// One case by name.
+pub fn case(name: &str) -> Case {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases")
+        .join(name);
+    assert!(dir.is_dir(), "no case {name}");
+    Case {
+        name: name.to_owned(),
+        dir,
+    }
+}
+
 /// Values compare as their JSON text, so key order counts.
 pub fn canonical(v: &Value) -> Value {
     v.clone()
@@ -195,13 +207,13 @@ impl Exec for TestExec {
         &self,
         fun: &str,
         args: &[Value],
-        _kwargs: &Map<String, Value>,
+        kwargs: &Map<String, Value>,
     ) -> Result<CallReturn, String> {
         let value = match fun {
             "test.true" => Value::Bool(true),
             "test.false" => Value::Bool(false),
             "test.echo" => args.first().cloned().unwrap_or(Value::Null),
-            "test.arg" => Value::Array(args.to_vec()),
+            "test.arg" => serde_json::json!({"args": args, "kwargs": kwargs}),
             other => return Err(format!("'{other}' is not available.")),
         };
         Ok(CallReturn { value, retcode: 0 })

@@ -25,10 +25,10 @@ all_handler:
     - onfail_all:
       - test: fine
       - test: broken
+broken2:
+  test.fail_with_changes
 all_handler_both_fail:
   test.nop:
     - onfail_all:
       - test: broken
       - test: broken2
-broken2:
-  test.fail_with_changes
