@@ -17,6 +17,31 @@
 //! - The host is reached only through [`Exec`] (commands, execution
 //!   functions, file existence, sleeping): this crate does no I/O itself.
 //! - [`graph::to_dot`] draws the requisite graph (`state.show_graph`).
+//!
+//! ```
+//! use serde_json::{json, Map, Value};
+//! use salt_state::{CallReturn, Exec, HighData, RunOptions, compile, run_chunks, run_succeeded};
+//!
+//! struct NoHost;
+//! impl Exec for NoHost {
+//!     fn run_cmd(&self, _: &str, _: &Map<String, Value>) -> Result<i32, String> { Ok(0) }
+//!     fn call(&self, f: &str, _: &[Value], _: &Map<String, Value>) -> Result<CallReturn, String> {
+//!         Err(format!("'{f}' is not available."))
+//!     }
+//! }
+//!
+//! // What `state.show_sls web` prints (the SLS layer, `SlsCompiler`, makes it).
+//! let high = HighData::from_value(json!({
+//!     "conf": {"test": ["succeed_with_changes", {"order": 10000}], "__sls__": "web", "__env__": "base"},
+//!     "nginx": {"test": ["succeed_without_changes", {"watch": [{"test": "conf"}]}, {"order": 10001}],
+//!               "__sls__": "web", "__env__": "base"},
+//! })).unwrap();
+//! let compiled = compile(high).unwrap();            // state.show_lowstate
+//! let running = run_chunks(compiled.chunks, &RunOptions::default(), &NoHost);
+//! let nginx = &running["test_|-nginx_|-nginx_|-succeed_without_changes"];
+//! assert_eq!(nginx["comment"], "Watch statement fired.");
+//! assert!(run_succeeded(&running, Some(&compiled.high)));   // salt-call exits 0
+//! ```
 
 #![forbid(unsafe_code)]
 

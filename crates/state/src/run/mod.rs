@@ -170,3 +170,148 @@ fn synthesized(
     ret.insert("__run_num__".into(), Value::from(run_num));
     ret
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::CallReturn;
+
+    /// Records sleeps; commands `true`/`false` only; no functions.
+    #[derive(Default)]
+    struct Fake {
+        sleeps: Mutex<Vec<Duration>>,
+    }
+
+    impl Exec for Fake {
+        fn run_cmd(&self, cmd: &str, _opts: &Map<String, Value>) -> Result<i32, String> {
+            Ok(i32::from(cmd != "true"))
+        }
+        fn call(
+            &self,
+            fun: &str,
+            _: &[Value],
+            _: &Map<String, Value>,
+        ) -> Result<CallReturn, String> {
+            Err(format!("'{fun}' is not available."))
+        }
+        fn sleep(&self, d: Duration) {
+            self.sleeps.lock().unwrap().push(d);
+        }
+    }
+
+    fn run(high: Value, opts: &RunOptions, exec: &Fake) -> Vec<(String, Value, String)> {
+        let high = HighData::from_value(high).unwrap();
+        let running = run_high(high, opts, exec).unwrap();
+        running
+            .into_iter()
+            .map(|(t, r)| {
+                (
+                    t,
+                    r["result"].clone(),
+                    r["comment"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    fn state(fun: &str, extra: Value, order: u64) -> Value {
+        let mut args = vec![json!(fun), json!({"order": order})];
+        if let Value::Array(more) = extra {
+            args.extend(more);
+        }
+        json!({"test": args, "__sls__": "s", "__env__": "base"})
+    }
+
+    #[test]
+    fn global_failhard_stops_the_run_unless_the_state_says_otherwise() {
+        let high = json!({
+            "a": state("fail_without_changes", json!([{"failhard": false}]), 1),
+            "b": state("fail_without_changes", json!([]), 2),
+            "c": state("nop", json!([]), 3),
+        });
+        let opts = RunOptions {
+            failhard: true,
+            ..RunOptions::default()
+        };
+        let got = run(high.clone(), &opts, &Fake::default());
+        let tags: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
+        assert_eq!(
+            tags,
+            [
+                "test_|-a_|-a_|-fail_without_changes",
+                "test_|-b_|-b_|-fail_without_changes"
+            ]
+        );
+        // Test mode never stops.
+        let opts = RunOptions {
+            failhard: true,
+            test: true,
+            ..RunOptions::default()
+        };
+        assert_eq!(run(high, &opts, &Fake::default()).len(), 3);
+    }
+
+    #[test]
+    fn retry_waits_through_exec_between_attempts() {
+        let high = json!({"a": state("fail_without_changes", json!([{"retry": {"attempts": 3, "interval": 7}}]), 1)});
+        let exec = Fake::default();
+        let got = run(high, &RunOptions::default(), &exec);
+        assert_eq!(
+            *exec.sleeps.lock().unwrap(),
+            vec![Duration::from_secs(7); 2]
+        );
+        assert!(
+            got[0]
+                .2
+                .starts_with("Attempt 1: Returned a result of \"False\""),
+            "{}",
+            got[0].2
+        );
+    }
+
+    #[test]
+    fn a_failing_condition_function_is_an_exception() {
+        let high = json!({"a": state("succeed_with_changes", json!([{"onlyif": [{"fun": "no.such"}]}]), 1)});
+        let got = run(high, &RunOptions::default(), &Fake::default());
+        assert_eq!(got[0].1, json!(false));
+        assert_eq!(
+            got[0].2,
+            "An exception occurred in this state: 'no.such' is not available."
+        );
+    }
+
+    #[test]
+    fn start_time_uses_the_given_offset() {
+        let high = json!({"a": state("nop", json!([]), 1)});
+        let opts = RunOptions {
+            utc_offset_seconds: Some(0),
+            ..RunOptions::default()
+        };
+        let running =
+            run_high(HighData::from_value(high).unwrap(), &opts, &Fake::default()).unwrap();
+        let r = &running["test_|-a_|-a_|-nop"];
+        let keys: Vec<&str> = r.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "name",
+                "changes",
+                "result",
+                "comment",
+                "__sls__",
+                "__run_num__",
+                "start_time",
+                "duration",
+                "__id__"
+            ]
+        );
+        let t = r["start_time"].as_str().unwrap();
+        assert_eq!(&t[2..3], ":");
+        assert!(r["duration"].as_f64().unwrap() >= 0.0);
+    }
+}
