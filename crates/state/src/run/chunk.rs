@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
-use super::requisite::{ReqIdx, Status, entries, normalize, targets};
+use super::requisite::{ReqIdx, Status, entries, normalize};
 use super::{Runner, add_identity};
 use crate::module::Reqs;
 use crate::pyrepr::py_str;
@@ -29,6 +29,23 @@ const PULLED: &[&str] = &[
 
 impl Runner<'_> {
     pub(super) fn call_chunk(&mut self, idx: usize, depth: u32) {
+        if self.nesting >= super::MAX_NESTING {
+            let n = self.next_run_num();
+            let comment = format!(
+                "The requisite chain is too deep: more than {} states pulled in inside each other",
+                super::MAX_NESTING
+            );
+            let mut ret = self.synthesized(json!(false), comment, n);
+            add_identity(&mut ret, &self.chunks[idx]);
+            self.running.insert(self.chunks[idx].tag(), ret);
+            return;
+        }
+        self.nesting += 1;
+        self.call_chunk_nested(idx, depth);
+        self.nesting -= 1;
+    }
+
+    fn call_chunk_nested(&mut self, idx: usize, depth: u32) {
         let tag = self.chunks[idx].tag();
         if !self.chunks[idx].flag("prerequired") {
             self.active.insert(tag.clone());
@@ -119,11 +136,15 @@ impl Runner<'_> {
                     continue;
                 };
                 let mut found = false;
-                for j in 0..self.chunks.len() {
-                    last_chunk = Some(j);
-                    if val.is_null() || !targets(&self.chunks[j], &key, &val) {
-                        continue;
-                    }
+                if !self.chunks.is_empty() {
+                    last_chunk = Some(self.chunks.len() - 1);
+                }
+                let hits = if val.is_null() {
+                    Vec::new()
+                } else {
+                    self.index.find(&self.chunks, &key, &val)
+                };
+                for j in hits {
                     if kind == "prereq" {
                         self.chunks[j].set("__prereq__", Value::Bool(true));
                     } else if kind == "prerequired" && key != "sls" {

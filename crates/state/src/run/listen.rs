@@ -91,12 +91,17 @@ impl Runner<'_> {
                 }
             }
         }
+        let main_index = std::mem::replace(
+            &mut self.index,
+            super::requisite::TargetIndex::new(&mod_watchers),
+        );
         let main_chunks = std::mem::replace(&mut self.chunks, mod_watchers);
         let main_running = std::mem::take(&mut self.running);
         self.failhard_hit = false;
         self.call_chunks();
         let watched = std::mem::replace(&mut self.running, main_running);
         self.chunks = main_chunks;
+        self.index = main_index;
         self.running.extend(watched);
         for (tag, mut err) in errors {
             err.insert("__run_num__".into(), Value::from(self.next_run_num()));

@@ -56,12 +56,33 @@ pub fn run_high(
     Ok(run_chunks(chunks, opts, exec))
 }
 
-/// Runs compiled chunks, then the listeners.
+/// How many requisites may be pulled in inside each other before the
+/// innermost state fails (Salt stops near 330 with a Python
+/// `RecursionError` that aborts the run).
+pub const MAX_NESTING: usize = 2000;
+
+/// The stack of the thread a run uses: deep requisite chains recurse.
+const RUN_STACK_BYTES: usize = 256 << 20;
+
+/// Runs compiled chunks, then the listeners. The run gets its own thread
+/// with a large stack, so the caller's stack size does not matter.
 pub fn run_chunks(chunks: Vec<LowChunk>, opts: &RunOptions, exec: &dyn Exec) -> Running {
-    let mut r = Runner::new(chunks, opts, exec);
-    r.call_chunks();
-    r.call_listen();
-    r.running
+    let run = move || {
+        let mut r = Runner::new(chunks, opts, exec);
+        r.call_chunks();
+        r.call_listen();
+        r.running
+    };
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("salt-state-run".into())
+            .stack_size(RUN_STACK_BYTES)
+            .spawn_scoped(s, run);
+        match handle {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(e) => panic!("cannot start the state run thread: {e}"),
+        }
+    })
 }
 
 /// The run's mutable state: what Salt's `State` object carries.
@@ -79,6 +100,10 @@ struct Runner<'a> {
     run_num: u64,
     /// Salt's `__FAILHARD__` marker.
     failhard_hit: bool,
+    /// `call_chunk` frames on the stack.
+    nesting: usize,
+    /// Lookup of the current chunks by ID and name.
+    index: requisite::TargetIndex,
 }
 
 impl<'a> Runner<'a> {
@@ -86,12 +111,14 @@ impl<'a> Runner<'a> {
         Self {
             opts,
             exec,
+            index: requisite::TargetIndex::new(&chunks),
             chunks,
             running: Running::new(),
             pre: Running::new(),
             active: HashSet::new(),
             run_num: 0,
             failhard_hit: false,
+            nesting: 0,
         }
     }
 
@@ -313,5 +340,43 @@ mod tests {
         let t = r["start_time"].as_str().unwrap();
         assert_eq!(&t[2..3], ":");
         assert!(r["duration"].as_f64().unwrap() >= 0.0);
+    }
+
+    #[test]
+    fn requisite_chains_deeper_than_the_limit_fail_instead_of_overflowing() {
+        let n = MAX_NESTING + 5;
+        let mut high = Map::new();
+        for i in 0..n {
+            let req = if i + 1 < n {
+                json!([{"require": [format!("s{}", i + 1)]}])
+            } else {
+                json!([])
+            };
+            high.insert(
+                format!("s{i}"),
+                state("succeed_without_changes", req, i as u64),
+            );
+        }
+        let got = run(
+            Value::Object(high),
+            &RunOptions::default(),
+            &Fake::default(),
+        );
+        assert_eq!(got.len(), n);
+        let deep = &got[0];
+        assert_eq!(
+            deep.0,
+            format!("test_|-s{MAX_NESTING}_|-s{MAX_NESTING}_|-succeed_without_changes")
+        );
+        assert!(
+            deep.2.starts_with("The requisite chain is too deep"),
+            "{}",
+            deep.2
+        );
+        let top = got
+            .iter()
+            .find(|g| g.0 == "test_|-s0_|-s0_|-succeed_without_changes")
+            .unwrap();
+        assert_eq!(top.2, "One or more requisite failed: s.s1");
     }
 }

@@ -4,7 +4,7 @@
 //! own way (`onchanges` looks at changes, `onfail` at failures, `prereq` at
 //! the test-mode look-ahead) and the kinds combine into one verdict.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -74,6 +74,44 @@ pub(super) fn entries(v: Option<&Value>) -> Vec<Value> {
     }
 }
 
+/// Chunks by ID and by name, so that plain (non-glob) requisite targets
+/// are found without scanning every chunk.
+#[derive(Debug, Default)]
+pub(super) struct TargetIndex {
+    by_text: HashMap<String, Vec<usize>>,
+}
+
+impl TargetIndex {
+    pub(super) fn new(chunks: &[LowChunk]) -> Self {
+        let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, c) in chunks.iter().enumerate() {
+            by_text.entry(c.id().to_owned()).or_default().push(i);
+            let name = c.name_str();
+            if name != c.id() {
+                by_text.entry(name).or_default().push(i);
+            }
+        }
+        Self { by_text }
+    }
+
+    /// The chunks the requisite `(key, val)` matches, in chunk order.
+    pub(super) fn find(&self, chunks: &[LowChunk], key: &str, val: &Value) -> Vec<usize> {
+        let plain = val.as_str().filter(|v| !v.contains(['*', '?', '[']));
+        match plain {
+            Some(v) if key != "sls" => {
+                let mut hits: Vec<usize> = self.by_text.get(v).cloned().unwrap_or_default();
+                hits.sort_unstable();
+                hits.dedup();
+                hits.retain(|j| targets(&chunks[*j], key, val));
+                hits
+            }
+            _ => (0..chunks.len())
+                .filter(|j| targets(&chunks[*j], key, val))
+                .collect(),
+        }
+    }
+}
+
 /// Whether `chunk` is a target of the requisite `(key, val)`.
 pub(super) fn targets(chunk: &LowChunk, key: &str, val: &Value) -> bool {
     if key == "sls" {
@@ -113,9 +151,7 @@ impl Runner<'_> {
                 if val.is_null() {
                     continue;
                 }
-                let found: Vec<usize> = (0..self.chunks.len())
-                    .filter(|j| targets(&self.chunks[*j], &key, &val))
-                    .collect();
+                let found = self.index.find(&self.chunks, &key, &val);
                 if found.is_empty() {
                     return (Status::Unmet, ReqIdx::new());
                 }
