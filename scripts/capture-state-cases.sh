@@ -8,7 +8,8 @@
 # Needs salt-lab installed (/work/shared/tools/salt-lab install). Each case
 # directory is a file root of plain YAML SLS files; `main` is the SLS that
 # is shown and applied, and a generated top.sls (base: '*': [main]) serves
-# state.show_lowstate.
+# state.show_lowstate. A case's `pillar/` directory (with its own top.sls)
+# is its pillar root; `pillar.items` is then captured too.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +32,9 @@ for name in "${names[@]}"; do
   echo "== $name"
   root=$work/$name
   rm -rf "$root"; mkdir -p "$root" "$work/pillar"
-  (cd "$src" && find . -name '*.sls' -not -path './captured/*' -exec cp --parents {} "$root" \;)
+  (cd "$src" && find . -name '*.sls' -not -path './captured/*' -not -path './pillar/*' -exec cp --parents {} "$root" \;)
+  pillar=$work/pillar
+  [ -d "$src/pillar" ] && pillar=$src/pillar
   printf "base:\n  '*':\n    - main\n" >"$root/top.sls"
   out=$src/captured
   rm -rf "$out"; mkdir -p "$out/rendered"
@@ -39,7 +42,7 @@ for name in "${names[@]}"; do
   call() { # call FILE FUNCTION ARGS...: inner JSON of {"local": ...} and the exit code
     local file=$1; shift
     local rc=0
-    SALT_LAB_DIR=$LAB SALT_LAB_STATES=$root SALT_LAB_PILLAR=$work/pillar \
+    SALT_LAB_DIR=$LAB SALT_LAB_STATES=$root SALT_LAB_PILLAR=$pillar \
       "$SALT_LAB" call --out json -l quiet "$@" >"$work/raw.json" 2>"$work/err.txt" || rc=$?
     "$PY" - "$work/raw.json" "$file" "$rc" <<'EOF'
 import json, sys
@@ -61,6 +64,7 @@ EOF
     rel=${f#./}; sls=${rel%.sls}; sls=${sls%/init}; sls=${sls//\//.}
     call "$out/rendered/$sls.json" slsutil.renderer "salt://$rel"
   done
+  [ -d "$src/pillar" ] && call "$out/pillar.json" pillar.items
   call "$out/high.json" state.show_sls main
   call "$out/low_sls.json" state.show_low_sls main
   call "$out/lowstate.json" state.show_lowstate

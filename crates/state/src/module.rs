@@ -108,6 +108,9 @@ pub enum StateError {
     /// The work failed (Salt's `CommandExecutionError`).
     #[error("CommandExecutionError: {0}")]
     Command(String),
+    /// Any other exception, shown as given (`TypeError`).
+    #[error("{0}")]
+    Other(String),
 }
 
 /// What a state function returns: Salt's return dict, keys in the order

@@ -14,6 +14,7 @@ use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::{LowChunk, states};
 
 state_registry! {
+    "test.check_pillar"             => TestCheckPillar(states::test::CheckPillar),
     "test.configurable_test_state"  => TestConfigurableTestState(states::test::ConfigurableTestState),
     "test.fail_with_changes"        => TestFailWithChanges(states::test::FailWithChanges),
     "test.fail_without_changes"     => TestFailWithoutChanges(states::test::FailWithoutChanges),

@@ -315,13 +315,23 @@ fn as_list(v: &Value) -> Vec<&Value> {
     }
 }
 
-/// Salt's `traverse_dict_and_list` with `:`: map keys, list indices.
-fn traverse(data: &Value, path: &str) -> Value {
+/// Salt's `traverse_dict_and_list` with `:`: map keys; in lists an index
+/// (negative from the end) or else the first embedded map with that key.
+pub(crate) fn traverse(data: &Value, path: &str) -> Value {
     let mut cur = data;
     for part in path.split(':') {
         let next = match cur {
             Value::Object(m) => m.get(part),
-            Value::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+            Value::Array(a) => match part.trim().parse::<i64>() {
+                Ok(i) => {
+                    let i = if i < 0 { a.len() as i64 + i } else { i };
+                    usize::try_from(i).ok().and_then(|i| a.get(i))
+                }
+                Err(_) => a
+                    .iter()
+                    .filter_map(Value::as_object)
+                    .find_map(|m| m.get(part)),
+            },
             _ => None,
         };
         match next {
@@ -341,5 +351,8 @@ mod tests {
         let v = json!({"a": {"b": [10, {"c": true}]}});
         assert_eq!(traverse(&v, "a:b:1:c"), json!(true));
         assert_eq!(traverse(&v, "a:x"), Value::Null);
+        assert_eq!(traverse(&v, "a:b:-2"), json!(10));
+        assert_eq!(traverse(&v, "a:b:c"), json!(true));
+        assert_eq!(traverse(&v, "a:b:5"), Value::Null);
     }
 }

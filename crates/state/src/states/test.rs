@@ -336,3 +336,147 @@ impl StateFn for ModWatch {
         self.plan(cx)
     }
 }
+
+/// `test.check_pillar`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckPillar {
+    name: String,
+    #[serde(default)]
+    present: Value,
+    #[serde(default)]
+    boolean: Value,
+    #[serde(default)]
+    integer: Value,
+    #[serde(default)]
+    string: Value,
+    #[serde(default)]
+    listing: Value,
+    #[serde(default)]
+    dictionary: Value,
+    #[serde(default)]
+    verbose: Value,
+}
+
+/// The type a `check_pillar` list asks for, named as Python prints it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PillarType {
+    Any,
+    Bool,
+    Int,
+    Str,
+    List,
+    Dict,
+}
+
+impl PillarType {
+    fn python(self) -> &'static str {
+        match self {
+            Self::Any => "None",
+            Self::Bool => "<class 'bool'>",
+            Self::Int => "<class 'int'>",
+            Self::Str => "(<class 'str'>,)",
+            Self::List => "<class 'list'>",
+            Self::Dict => "<class 'dict'>",
+        }
+    }
+
+    /// Python's `isinstance` (a bool is an int).
+    fn holds(self, v: &Value) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Bool => v.is_boolean(),
+            Self::Int => v.is_boolean() || v.is_i64() || v.is_u64(),
+            Self::Str => v.is_string(),
+            Self::List => v.is_array(),
+            Self::Dict => v.is_object(),
+        }
+    }
+}
+
+impl StateFn for CheckPillar {
+    const DOC: &'static str = "Checks that pillar keys exist (`present`) or exist with a type (`boolean`, `integer`, `string`, `listing`, `dictionary`); each takes a key or a list of keys, `a:b` for nested keys. Fails naming the keys that are missing or of another type; `verbose: True` also lists the keys that passed.\n\n    is-pillar-foo-present-and-bar-is-int:\n      test.check_pillar:\n        - present:\n            - foo\n        - integer:\n            - bar\n";
+
+    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
+        let lists = [
+            (PillarType::Any, &self.present),
+            (PillarType::Bool, &self.boolean),
+            (PillarType::Int, &self.integer),
+            (PillarType::Str, &self.string),
+            (PillarType::List, &self.listing),
+            (PillarType::Dict, &self.dictionary),
+        ];
+        if !lists.iter().any(|(_, v)| truthy(v)) {
+            return Err(StateError::Invocation(
+                "Missing required argument text.".into(),
+            ));
+        }
+        let mut result = true;
+        let mut failed: Vec<(String, Option<PillarType>)> = Vec::new();
+        let mut fine: Vec<(String, PillarType)> = Vec::new();
+        let verbose = truthy(&self.verbose);
+        for (ty, keys) in lists {
+            let keys = match keys {
+                v if !truthy(v) => Vec::new(),
+                Value::String(s) => vec![Value::String(s.clone())],
+                Value::Array(a) => a.clone(),
+                _ => return Err(StateError::Other("TypeError".into())),
+            };
+            for key in keys {
+                let key = py_str(&key);
+                let value = cx
+                    .exec
+                    .call(
+                        "pillar.get",
+                        &[Value::String(key.clone()), Value::Null],
+                        &Map::new(),
+                    )
+                    .map_err(StateError::Command)?
+                    .value;
+                let verdict = if value.is_null() {
+                    Some(None)
+                } else if !ty.holds(&value) {
+                    Some(Some(ty))
+                } else {
+                    None
+                };
+                match verdict {
+                    Some(why) => {
+                        result = false;
+                        upsert(&mut failed, key, why);
+                    }
+                    None if verbose => upsert(&mut fine, key, ty),
+                    None => {}
+                }
+            }
+        }
+        let mut comment = String::new();
+        for (key, why) in &failed {
+            match why {
+                None => comment.push_str(&format!("Pillar key \"{key}\" is missing.\n")),
+                Some(ty) => {
+                    comment.push_str(&format!("Pillar key \"{key}\" is not {}.\n", ty.python()))
+                }
+            }
+        }
+        if verbose && !fine.is_empty() {
+            comment.push_str("Those keys passed the check:\n");
+            for (key, ty) in &fine {
+                comment.push_str(&format!("- {key} ({})\n", ty.python()));
+            }
+        }
+        Ok(ret(&self.name, Map::new(), json!(result), json!(comment)))
+    }
+
+    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
+        self.plan(cx)
+    }
+}
+
+/// Python's `d[key] = v` on an ordered dict.
+fn upsert<T>(list: &mut Vec<(String, T)>, key: String, v: T) {
+    match list.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = v,
+        None => list.push((key, v)),
+    }
+}

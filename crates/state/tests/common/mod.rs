@@ -179,16 +179,40 @@ fn normalize_comment(c: &str) -> String {
     c.to_owned()
 }
 
-/// Commands through `sh -c`; a few execution functions from a table.
+/// Commands through `sh -c`; a few execution functions from a table;
+/// `pillar.get` from the case's captured `pillar.items`.
 pub struct TestExec {
     dir: PathBuf,
+    pillar: Value,
 }
 
 impl TestExec {
     pub fn new(dir: &Path) -> Self {
+        let pillar = std::fs::read_to_string(dir.join("captured/pillar.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .and_then(|v| v.get("return").cloned())
+            .unwrap_or(Value::Object(Map::new()));
         Self {
             dir: dir.to_owned(),
+            pillar,
         }
+    }
+
+    fn pillar_get(&self, key: &str, default: Value) -> Value {
+        let mut cur = &self.pillar;
+        for part in key.split(':') {
+            let next = match cur {
+                Value::Object(m) => m.get(part),
+                Value::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+                _ => None,
+            };
+            match next {
+                Some(n) => cur = n,
+                None => return default,
+            }
+        }
+        cur.clone()
     }
 }
 
@@ -214,6 +238,13 @@ impl Exec for TestExec {
             "test.false" => Value::Bool(false),
             "test.echo" => args.first().cloned().unwrap_or(Value::Null),
             "test.arg" => serde_json::json!({"args": args, "kwargs": kwargs}),
+            "pillar.get" => {
+                let key = args.first().and_then(Value::as_str).unwrap_or_default();
+                self.pillar_get(
+                    key,
+                    args.get(1).cloned().unwrap_or(Value::String(String::new())),
+                )
+            }
             other => return Err(format!("'{other}' is not available.")),
         };
         Ok(CallReturn { value, retcode: 0 })
