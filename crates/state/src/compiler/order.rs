@@ -14,7 +14,8 @@ use super::low::LowChunk;
 
 /// Gives every chunk its final `order` and sorts them (stable).
 pub fn order_chunks(mut chunks: Vec<LowChunk>) -> Vec<LowChunk> {
-    let mut cap: i64 = 1;
+    // Python integers do not overflow: compute in i128.
+    let mut cap: i128 = 1;
     for chunk in &chunks {
         if let Some(o) = chunk.get("order").and_then(as_int)
             && o > cap - 1
@@ -25,16 +26,16 @@ pub fn order_chunks(mut chunks: Vec<LowChunk>) -> Vec<LowChunk> {
     }
     for chunk in &mut chunks {
         let Some(order) = chunk.get("order").cloned() else {
-            chunk.set("order", Value::from(cap));
+            chunk.set("order", int(cap));
             continue;
         };
         let mut order = if is_number(&order) {
             order
         } else {
             match order.as_str() {
-                Some("last") => Value::from(cap + 1_000_000),
+                Some("last") => int(cap + 1_000_000),
                 Some("first") => Value::from(0),
-                _ => Value::from(cap),
+                _ => int(cap),
             }
         };
         if let Some(name_order) = chunk.remove("name_order") {
@@ -43,7 +44,7 @@ pub fn order_chunks(mut chunks: Vec<LowChunk>) -> Vec<LowChunk> {
         }
         if as_f64(&order).is_some_and(|o| o < 0.0) {
             order = match as_int(&order) {
-                Some(i) => Value::from(cap + 1_000_000 + i),
+                Some(i) => int(cap + 1_000_000 + i),
                 None => float(cap as f64 + 1_000_000.0 + as_f64(&order).unwrap_or(0.0)),
             };
         }
@@ -56,11 +57,25 @@ pub fn order_chunks(mut chunks: Vec<LowChunk>) -> Vec<LowChunk> {
 }
 
 /// Python `int` (booleans included).
-fn as_int(v: &Value) -> Option<i64> {
+fn as_int(v: &Value) -> Option<i128> {
     match v {
-        Value::Bool(b) => Some(i64::from(*b)),
-        Value::Number(n) => n.as_i64(),
+        Value::Bool(b) => Some(i128::from(*b)),
+        Value::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from)),
         _ => None,
+    }
+}
+
+/// An integer as JSON: exact when it fits 64 bits, else a float.
+fn int(i: i128) -> Value {
+    if let Ok(v) = i64::try_from(i) {
+        Value::from(v)
+    } else if let Ok(v) = u64::try_from(i) {
+        Value::from(v)
+    } else {
+        float(i as f64)
     }
 }
 

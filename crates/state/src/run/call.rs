@@ -17,6 +17,10 @@ use crate::pyrepr::{py_repr, py_str, py_type_name};
 use crate::registry::{bind_state, has_state, required_params};
 use crate::value::truthy;
 
+/// `retry: attempts:` beyond this count as this (each attempt nests a
+/// call, as in Salt).
+pub const MAX_RETRY_ATTEMPTS: i64 = 1000;
+
 impl Runner<'_> {
     /// Calls the chunk's function; the result as Salt's dict.
     pub(super) fn call(
@@ -162,7 +166,8 @@ impl Runner<'_> {
             return ret;
         }
         let result = ret.get("result").cloned().unwrap_or(Value::Null);
-        if until == result || num("attempts") <= retries as i64 {
+        let attempts = num("attempts").min(MAX_RETRY_ATTEMPTS);
+        if until == result || attempts <= retries as i64 {
             return ret;
         }
         let mut interval = num("interval");
