@@ -71,7 +71,7 @@ impl Gen {
     fn scalar(&mut self) -> Value {
         match self.next() % 6 {
             0 => Value::Null,
-            1 => json!(self.next() % 3 == 0),
+            1 => json!(self.next().is_multiple_of(3)),
             2 => json!(self.next() % 5),
             3 => json!(self.pick(&["a", "b", "c", "s", "t*", "test", "main", "x.y"])),
             4 => json!(-((self.next() % 3) as i64)),
@@ -80,7 +80,7 @@ impl Gen {
     }
 
     fn value(&mut self, depth: u32) -> Value {
-        if depth == 0 || self.next() % 3 == 0 {
+        if depth == 0 || self.next().is_multiple_of(3) {
             return self.scalar();
         }
         match self.next() % 3 {
@@ -102,7 +102,7 @@ impl Gen {
     }
 
     fn arg(&mut self) -> Value {
-        if self.next() % 4 == 0 {
+        if self.next().is_multiple_of(4) {
             return json!(self.pick(&[
                 "nop",
                 "succeed_with_changes",
@@ -146,7 +146,7 @@ impl Gen {
     fn high(&mut self) -> Value {
         let mut high = Map::new();
         for id in ["a", "b", "c", "d"] {
-            if self.next() % 5 == 0 {
+            if self.next().is_multiple_of(5) {
                 continue;
             }
             let mut body = Map::new();
@@ -159,13 +159,13 @@ impl Gen {
             body.insert("__env__".into(), json!("base"));
             high.insert(id.to_owned(), Value::Object(body));
         }
-        if self.next() % 4 == 0 {
+        if self.next().is_multiple_of(4) {
             high.insert(
                 "__extend__".into(),
                 json!([{ "a": {"test": [self.arg()], "__sls__": "s"} }]),
             );
         }
-        if self.next() % 4 == 0 {
+        if self.next().is_multiple_of(4) {
             high.insert("__exclude__".into(), json!([self.scalar()]));
         }
         Value::Object(high)
