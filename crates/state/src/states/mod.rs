@@ -1,0 +1,4 @@
+//! State modules, one file per Salt module, one struct per function
+//! (`impl StateFn`), listed in `registry.rs`.
+
+pub mod test;

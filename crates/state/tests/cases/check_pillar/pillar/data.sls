@@ -1,0 +1,9 @@
+foo: hello
+count: 3
+flag: true
+items:
+  - a
+  - b
+nested:
+  deep:
+    value: 1.5

@@ -1,0 +1,3 @@
+two_of_a_kind:
+  test.nop: []
+  test.succeed_with_changes: []

@@ -1,0 +1,4 @@
+extend:
+  target: just_a_string
+target:
+  test.nop

@@ -1,0 +1,5 @@
+include:
+  - nothere
+  - other
+here:
+  test.nop

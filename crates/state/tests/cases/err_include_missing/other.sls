@@ -1,0 +1,4 @@
+include:
+  - ...beyond
+other_state:
+  test.nop

@@ -1,0 +1,6 @@
+src:
+  test.nop:
+    - require_in:
+      - test.nop: tgt
+tgt:
+  test.nop

@@ -1,0 +1,2 @@
+from_dropped:
+  test.nop

@@ -1,0 +1,2 @@
+from_kept:
+  test.nop

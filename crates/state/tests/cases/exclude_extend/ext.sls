@@ -1,0 +1,6 @@
+extend:
+  target:
+    test:
+      - name: renamed
+ext_own:
+  test.nop

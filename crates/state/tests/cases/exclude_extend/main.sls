@@ -1,0 +1,7 @@
+include:
+  - dropped
+  - ext
+exclude:
+  - ext
+keep:
+  test.nop

@@ -1,0 +1,6 @@
+extend:
+  not_there:
+    test:
+      - comment: nope
+here:
+  test.nop

@@ -1,0 +1,4 @@
+lib_b:
+  test.nop:
+    - require:
+      - sls: main

@@ -1,0 +1,7 @@
+include:
+  - pkg
+  - lib.*
+main_state:
+  test.nop:
+    - require:
+      - sls: pkg

@@ -1,0 +1,4 @@
+include:
+  - .grandchild
+child_state:
+  test.nop

@@ -1,0 +1,2 @@
+grandchild_state:
+  test.nop

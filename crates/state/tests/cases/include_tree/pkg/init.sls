@@ -1,0 +1,5 @@
+include:
+  - .child
+  - ..top_level
+pkg_state:
+  test.succeed_with_changes

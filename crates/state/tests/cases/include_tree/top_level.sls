@@ -1,0 +1,2 @@
+top_level_state:
+  test.nop

@@ -1,0 +1,8 @@
+listener:
+  test.nop:
+    - listen:
+      - test: nothere
+changer:
+  test.succeed_with_changes:
+    - listen_in:
+      - test: also_nothere

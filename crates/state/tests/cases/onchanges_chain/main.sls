@@ -1,0 +1,18 @@
+a:
+  test.succeed_with_changes
+b:
+  test.succeed_with_changes:
+    - onchanges:
+      - test: a
+c:
+  test.succeed_without_changes:
+    - onchanges:
+      - test: b
+d:
+  test.nop:
+    - onchanges:
+      - test: c
+e:
+  test.nop:
+    - require:
+      - test: d

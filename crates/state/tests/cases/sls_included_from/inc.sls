@@ -1,0 +1,2 @@
+inc_state:
+  test.succeed_with_changes

@@ -1,0 +1,6 @@
+include:
+  - inc
+needs_main:
+  test.nop:
+    - require:
+      - sls: main

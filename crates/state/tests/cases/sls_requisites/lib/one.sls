@@ -1,0 +1,4 @@
+one_a:
+  test.nop
+one_b:
+  test.succeed_with_changes

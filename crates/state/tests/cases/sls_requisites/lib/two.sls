@@ -1,0 +1,2 @@
+two_a:
+  test.nop
