@@ -39,6 +39,12 @@ use serde_json::Value;
 
 pub use error::TargetError;
 
+/// Python's `fnmatch.fnmatchcase(text, pattern)`: shell wildcards, case
+/// sensitive (`grains.filter_by` matches grain values with it).
+pub fn fnmatchcase(text: &str, pattern: &str) -> bool {
+    fnmatch::Pattern::new(pattern).matches(text)
+}
+
 use compound::Expr;
 use matcher::Matcher;
 
