@@ -20,7 +20,6 @@ mod nested;
 mod pprint;
 mod printable_table;
 pub mod pyrepr;
-mod yaml;
 
 use serde_json::{Map, Value};
 
@@ -144,7 +143,7 @@ pub fn render_all_retcode(fmt: Format, data: &Value, retcode: i32, o: &Options) 
     let text = match fmt {
         Format::Nested => nested::render(data, 0, o.color, retcode),
         Format::Json => json::dumps(data, json_indent(o.indent)),
-        Format::Yaml => yaml::dump(data, o.indent),
+        Format::Yaml => yaml_out(data, o.indent),
         Format::Txt => txt(data),
         Format::Raw => pyrepr::str_of(data),
         Format::Quiet => String::new(),
@@ -181,6 +180,23 @@ fn json_indent(indent: Option<i64>) -> Option<usize> {
 
 fn pprint_indent(indent: Option<i64>) -> usize {
     indent.and_then(|n| usize::try_from(n).ok()).unwrap_or(1)
+}
+
+/// Salt's `yaml` outputter: `safe_dump` with `default_flow_style=False`, or
+/// with `--out-indent` N >= 0 as the indent, or flow style when N < 0. The
+/// emitter lives in salt-yaml, shared with the Jinja `yaml` filter.
+fn yaml_out(data: &Value, indent: Option<i64>) -> String {
+    let (style, indent) = match indent {
+        None => (salt_yaml::DumpStyle::Block, 2),
+        Some(n) if n >= 0 => (salt_yaml::DumpStyle::Block, usize::try_from(n).unwrap_or(2)),
+        Some(_) => (salt_yaml::DumpStyle::Flow, 2),
+    };
+    let options = salt_yaml::DumpOptions {
+        style,
+        indent,
+        sort_keys: true,
+    };
+    salt_yaml::dump_with(data, &options)
 }
 
 /// Salt's `txt` outputter: for a dict, one `key: line` per line of a string

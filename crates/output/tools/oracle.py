@@ -12,13 +12,9 @@ import yaml
 
 
 class SafeOrderedDumper(yaml.CSafeDumper):
+    # Salt's SafeOrderedDumper keeps PyYAML's timestamp resolver: a date-like
+    # string is quoted (`salt-call --out yaml test.echo 2024-01-01`).
     pass
-
-
-SafeOrderedDumper.yaml_implicit_resolvers = {
-    k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.CSafeDumper.yaml_implicit_resolvers.items()
-}
 
 
 def yaml_out(data, indent=None):

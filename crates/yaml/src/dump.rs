@@ -1,26 +1,74 @@
-//! Salt's `yaml` outputter: `yaml.dump(data, Dumper=SafeOrderedDumper,
-//! default_flow_style=False, allow_unicode=True)`. Salt's dumper is PyYAML's
-//! libyaml-backed `CSafeDumper` with the timestamp resolver removed, so this
-//! module reproduces libyaml's emitter: its scalar analysis and style choice
-//! (plain, single- or double-quoted), indentation (sequences inside mappings
-//! are not indented), folding of long scalars past column 80, and flow style
-//! for empty collections or when `--out-indent` is negative.
+//! Salt's YAML dumper: `yaml.dump(data, Dumper=SafeOrderedDumper,
+//! allow_unicode=True, ...)`, i.e. PyYAML's SafeRepresenter on libyaml's
+//! emitter (`CSafeDumper`). This reproduces libyaml's emitter: its scalar
+//! style choice (plain, single- or double-quoted, see `analyze`),
+//! indentation (sequences inside mappings are not indented), folding of long
+//! scalars past column 80, and flow or block collections as
+//! `default_flow_style` asks. The `--out yaml` outputter and the Jinja
+//! `yaml` filter both print through it.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
 use serde_json::Value;
 
-use crate::pyrepr;
+use crate::analyze::{Analysis, analyze, is_break, is_simple_key, is_yaml_printable, represent};
+use crate::resolve::resolves_implicitly;
 
-/// Dumps `value` as Salt's yaml outputter does. `indent` is `--out-indent`:
-/// `None` for the default, `>= 0` for the indent width (libyaml only honours
-/// 2 to 9), negative for flow style.
-pub(crate) fn dump(value: &Value, indent: Option<i64>) -> String {
-    let (flow, best_indent) = match indent {
-        None => (false, 2),
-        Some(n) if n >= 0 => (false, if (2..=9).contains(&n) { n as i32 } else { 2 }),
-        Some(_) => (true, 2),
+/// PyYAML's `default_flow_style`: which collections are written in flow
+/// style (`{a: 1}`, `[1, 2]`) rather than block style (one item a line).
+/// Empty collections are always flow (`{}`, `[]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DumpStyle {
+    /// `default_flow_style=False`: block style throughout (`| yaml(False)`,
+    /// `--out yaml`).
+    Block,
+    /// `default_flow_style=True`: flow style throughout (`| yaml`, the
+    /// filter's default).
+    Flow,
+    /// `default_flow_style=None` (`salt.utils.yaml.safe_dump`'s default):
+    /// flow for a collection whose children are all scalars, block otherwise.
+    #[default]
+    Default,
+}
+
+/// Everything `dump_with` can vary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DumpOptions {
+    pub style: DumpStyle,
+    /// Spaces per level; libyaml honours 2 to 9 and uses 2 otherwise.
+    pub indent: usize,
+    /// Sort mapping keys, as PyYAML does for plain dicts (`sort_keys=True`).
+    /// `false` keeps the map's order, as PyYAML does for Salt's ordered dicts.
+    pub sort_keys: bool,
+}
+
+impl Default for DumpOptions {
+    fn default() -> Self {
+        DumpOptions {
+            style: DumpStyle::Default,
+            indent: 2,
+            sort_keys: true,
+        }
+    }
+}
+
+/// Dumps `value` as `salt.utils.yaml.safe_dump(value, default_flow_style=...)`
+/// does for plain (unordered) dicts: keys sorted, indent 2, width 80, ending
+/// in a newline.
+pub fn dump(value: &Value, style: DumpStyle) -> String {
+    dump_with(
+        value,
+        &DumpOptions {
+            style,
+            ..DumpOptions::default()
+        },
+    )
+}
+
+/// [`dump`] with every option.
+pub fn dump_with(value: &Value, options: &DumpOptions) -> String {
+    let best_indent = if (2..=9).contains(&options.indent) {
+        i32::try_from(options.indent).unwrap_or(2)
+    } else {
+        2
     };
     let mut e = Emitter {
         out: String::new(),
@@ -32,13 +80,34 @@ pub(crate) fn dump(value: &Value, indent: Option<i64>) -> String {
         flow_level: 0,
         best_indent,
         best_width: 80,
-        default_flow: flow,
+        style: options.style,
+        sort_keys: options.sort_keys,
     };
     e.emit_node(value, Ctx::default());
     // Implicit document end: finish the last line.
     e.indent = -1;
     e.write_indent();
     e.out
+}
+
+/// Salt's Jinja `yaml` filter (`format_yaml`): `safe_dump` with
+/// `default_flow_style=flow_style`, stripped of surrounding whitespace and of
+/// a final `...` document end line. `{{ x | yaml }}` is `format_yaml(x, true)`,
+/// `{{ x | yaml(False) }}` is `format_yaml(x, false)`.
+pub fn format_yaml(value: &Value, flow_style: bool) -> String {
+    let style = if flow_style {
+        DumpStyle::Flow
+    } else {
+        DumpStyle::Block
+    };
+    let text = dump(value, style);
+    let text = text.trim_matches(is_py_space);
+    text.strip_suffix("\n...").unwrap_or(text).to_owned()
+}
+
+/// Python's `str.isspace()`, for `str.strip()`.
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 /// The context flags libyaml passes down to each node.
@@ -55,15 +124,6 @@ enum Style {
     Double,
 }
 
-/// What libyaml's `yaml_emitter_analyze_scalar` learns about a string.
-#[derive(Debug, PartialEq, Eq)]
-struct Analysis {
-    multiline: bool,
-    flow_plain: bool,
-    block_plain: bool,
-    single_quoted: bool,
-}
-
 struct Emitter {
     out: String,
     column: usize,
@@ -74,7 +134,8 @@ struct Emitter {
     flow_level: usize,
     best_indent: i32,
     best_width: usize,
-    default_flow: bool,
+    style: DumpStyle,
+    sort_keys: bool,
 }
 
 impl Emitter {
@@ -139,10 +200,26 @@ impl Emitter {
         self.indent = self.indents.pop().unwrap_or(-1);
     }
 
+    /// Whether a collection with these children is written in flow style:
+    /// always inside flow, when empty, or as the style asks (PyYAML's
+    /// `default_flow_style=None` picks flow when every child is a scalar).
+    fn flow<'v>(&self, mut children: impl ExactSizeIterator<Item = &'v Value>) -> bool {
+        if self.flow_level > 0 || children.len() == 0 {
+            return true;
+        }
+        match self.style {
+            DumpStyle::Block => false,
+            DumpStyle::Flow => true,
+            DumpStyle::Default => {
+                children.all(|v| !matches!(v, Value::Array(_) | Value::Object(_)))
+            }
+        }
+    }
+
     fn emit_node(&mut self, value: &Value, ctx: Ctx) {
         match value {
             Value::Array(items) => {
-                if self.flow_level > 0 || self.default_flow || items.is_empty() {
+                if self.flow(items.iter()) {
                     self.emit_flow_sequence(items);
                 } else {
                     self.emit_block_sequence(items, ctx);
@@ -150,8 +227,10 @@ impl Emitter {
             }
             Value::Object(map) => {
                 let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-                if self.flow_level > 0 || self.default_flow || entries.is_empty() {
+                if self.sort_keys {
+                    entries.sort_by(|a, b| a.0.cmp(b.0));
+                }
+                if self.flow(map.values()) {
                     self.emit_flow_mapping(&entries);
                 } else {
                     self.emit_block_mapping(&entries);
@@ -444,203 +523,30 @@ impl Emitter {
     }
 }
 
-/// libyaml's simple-key test for a string key: at most 128 bytes, one line.
-fn is_simple_key(key: &str) -> bool {
-    key.len() <= 128 && !analyze(key).multiline
-}
-
-/// The scalar text and whether a plain (unquoted) rendering would read back
-/// as the same type, as PyYAML's SafeRepresenter and resolver decide.
-fn represent(value: &Value) -> (String, bool) {
-    match value {
-        Value::Null => ("null".to_owned(), true),
-        Value::Bool(b) => (if *b { "true" } else { "false" }.to_owned(), true),
-        Value::Number(n) if n.is_f64() => {
-            let f = n.as_f64().unwrap_or(f64::NAN);
-            let text = if f.is_nan() {
-                ".nan".to_owned()
-            } else if f.is_infinite() {
-                if f > 0.0 { ".inf" } else { "-.inf" }.to_owned()
-            } else {
-                let r = pyrepr::float_repr(f).to_lowercase();
-                if !r.contains('.') && r.contains('e') {
-                    r.replacen('e', ".0e", 1)
-                } else {
-                    r
-                }
-            };
-            (text, true)
-        }
-        Value::Number(n) => (pyrepr::number_repr(n), true),
-        Value::String(s) => (s.clone(), !resolves_implicitly(s)),
-        // Containers never reach here.
-        other => (pyrepr::repr(other), true),
-    }
-}
-
-/// PyYAML's implicit resolvers (YAML 1.1 bool, float, int, merge, null,
-/// value; Salt drops the timestamp one): a string matching any of them must be
-/// quoted to stay a string. Python's `$` also matches before a final newline.
-fn resolves_implicitly(s: &str) -> bool {
-    static RESOLVERS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-        [
-            r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\n?$",
-            r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\n?$",
-            r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\n?$",
-            r"^(?:<<)\n?$",
-            r"^(?:~|null|Null|NULL|)\n?$",
-            r"^(?:=)\n?$",
-        ]
-        .iter()
-        .filter_map(|re| Regex::new(re).ok())
-        .collect()
-    });
-    RESOLVERS.iter().any(|re| re.is_match(s))
-}
-
-fn is_break(c: char) -> bool {
-    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
-}
-
-fn is_blankz(c: Option<&char>) -> bool {
-    match c {
-        None => true,
-        Some(&c) => c == ' ' || c == '\t' || c == '\0' || is_break(c),
-    }
-}
-
-/// libyaml's `IS_PRINTABLE`: no control characters but `\n`, nothing outside
-/// the BMP, no BOM or non-characters.
-fn is_yaml_printable(c: char) -> bool {
-    matches!(c, '\n' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
-        && c != '\u{feff}'
-}
-
-fn analyze(s: &str) -> Analysis {
-    if s.is_empty() {
-        return Analysis {
-            multiline: false,
-            flow_plain: false,
-            block_plain: true,
-            single_quoted: true,
-        };
-    }
-    let chars: Vec<char> = s.chars().collect();
-    let last = chars.len() - 1;
-    let mut block_indicators = false;
-    let mut flow_indicators = false;
-    if s.starts_with("---") || s.starts_with("...") {
-        block_indicators = true;
-        flow_indicators = true;
-    }
-    let mut preceded_by_whitespace = true;
-    let mut followed_by_whitespace = is_blankz(chars.get(1));
-    let (mut line_breaks, mut special) = (false, false);
-    let (mut leading_space, mut leading_break) = (false, false);
-    let (mut trailing_space, mut trailing_break) = (false, false);
-    let (mut break_space, mut space_break) = (false, false);
-    let (mut previous_space, mut previous_break) = (false, false);
-    for (i, &c) in chars.iter().enumerate() {
-        if i == 0 {
-            if "#,[]{}&*!|>'\"%@`".contains(c) {
-                flow_indicators = true;
-                block_indicators = true;
-            }
-            if c == '?' || c == ':' {
-                flow_indicators = true;
-                if followed_by_whitespace {
-                    block_indicators = true;
-                }
-            }
-            if c == '-' && followed_by_whitespace {
-                flow_indicators = true;
-                block_indicators = true;
-            }
-        } else {
-            if ",?[]{}".contains(c) {
-                flow_indicators = true;
-            }
-            if c == ':' {
-                flow_indicators = true;
-                if followed_by_whitespace {
-                    block_indicators = true;
-                }
-            }
-            if c == '#' && preceded_by_whitespace {
-                flow_indicators = true;
-                block_indicators = true;
-            }
-        }
-        if !is_yaml_printable(c) {
-            special = true;
-        }
-        if is_break(c) {
-            line_breaks = true;
-        }
-        if c == ' ' {
-            leading_space |= i == 0;
-            trailing_space |= i == last;
-            break_space |= previous_break;
-            previous_space = true;
-            previous_break = false;
-        } else if is_break(c) {
-            leading_break |= i == 0;
-            trailing_break |= i == last;
-            space_break |= previous_space;
-            previous_space = false;
-            previous_break = true;
-        } else {
-            previous_space = false;
-            previous_break = false;
-        }
-        preceded_by_whitespace = is_blankz(Some(&c));
-        followed_by_whitespace = is_blankz(chars.get(i + 2));
-    }
-    let mut a = Analysis {
-        multiline: line_breaks,
-        flow_plain: true,
-        block_plain: true,
-        single_quoted: true,
-    };
-    if leading_space || leading_break || trailing_space || trailing_break {
-        a.flow_plain = false;
-        a.block_plain = false;
-    }
-    if break_space {
-        a.flow_plain = false;
-        a.block_plain = false;
-        a.single_quoted = false;
-    }
-    if space_break || special {
-        a.flow_plain = false;
-        a.block_plain = false;
-        a.single_quoted = false;
-    }
-    if line_breaks {
-        a.flow_plain = false;
-        a.block_plain = false;
-    }
-    if flow_indicators {
-        a.flow_plain = false;
-    }
-    if block_indicators {
-        a.block_plain = false;
-    }
-    a
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn y(v: Value) -> String {
-        dump(&v, None)
+        dump(&v, DumpStyle::Block)
+    }
+
+    fn indented(v: Value, indent: usize) -> String {
+        dump_with(
+            &v,
+            &DumpOptions {
+                style: DumpStyle::Block,
+                indent,
+                sort_keys: true,
+            },
+        )
     }
 
     // Every expected text below was produced by PyYAML 6.0 with libyaml
-    // (CSafeDumper, allow_unicode=True, default_flow_style=False, the
-    // timestamp resolver removed as in Salt's SafeOrderedDumper).
+    // (CSafeDumper, allow_unicode=True, default_flow_style=False). A date-like
+    // string is quoted: the timestamp resolver is in place in Salt
+    // (`salt-call --out yaml test.echo 2024-01-01` prints `'2024-01-01'`).
 
     #[test]
     fn block_layout() {
@@ -653,15 +559,18 @@ mod tests {
 
     #[test]
     fn custom_indent() {
-        assert_eq!(dump(&json!({"a": {"b": 1}}), Some(4)), "a:\n    b: 1\n");
-        assert_eq!(dump(&json!({"a": [{"b": 1}]}), Some(4)), "a:\n-   b: 1\n");
-        assert_eq!(dump(&json!({"a": {"b": 1}}), Some(0)), "a:\n  b: 1\n");
+        assert_eq!(indented(json!({"a": {"b": 1}}), 4), "a:\n    b: 1\n");
+        assert_eq!(indented(json!({"a": [{"b": 1}]}), 4), "a:\n-   b: 1\n");
+        assert_eq!(indented(json!({"a": {"b": 1}}), 0), "a:\n  b: 1\n");
     }
 
     #[test]
     fn flow_style_when_indent_negative() {
         assert_eq!(
-            dump(&json!({"a": {"b": [1, 2, "x y"]}, "c": {}}), Some(-1)),
+            dump(
+                &json!({"a": {"b": [1, 2, "x y"]}, "c": {}}),
+                DumpStyle::Flow
+            ),
             "{a: {b: [1, 2, x y]}, c: {}}\n"
         );
     }
@@ -677,7 +586,7 @@ mod tests {
         });
         assert_eq!(
             y(v),
-            "a: \"tab\\there\"\nb: \"emoji \\U0001F600\"\nc: é\nd: 2024-01-01\ne: '1.5'\nf: 'yes'\ng: ''\nh: null\ni: 1.0e+20\nj: 1.0\nk: '- x'\nl: 'a: b'\nm: '#x'\nn: 'a #b'\no: ' lead'\np: 'trail '\nq: 'x\n\n  '\nr: '\n\n\n  x\n\n\n  '\ns: it's\nt: '12'\nu: '0x1F'\nv: '~'\nw: a:b\nx: '[x]'\ny: x,y\nz: -x\n"
+            "a: \"tab\\there\"\nb: \"emoji \\U0001F600\"\nc: é\nd: '2024-01-01'\ne: '1.5'\nf: 'yes'\ng: ''\nh: null\ni: 1.0e+20\nj: 1.0\nk: '- x'\nl: 'a: b'\nm: '#x'\nn: 'a #b'\no: ' lead'\np: 'trail '\nq: 'x\n\n  '\nr: '\n\n\n  x\n\n\n  '\ns: it's\nt: '12'\nu: '0x1F'\nv: '~'\nw: a:b\nx: '[x]'\ny: x,y\nz: -x\n"
         );
     }
 
