@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::Value;
+use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
 use serde_json::Value as Json;
 
@@ -92,7 +92,7 @@ static BASE: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_unknown_method_callback(unknown_method);
     env.set_formatter(|out, _state, value| {
-        if let Some(s) = value.as_str() {
+        if let (ValueKind::String, Some(s)) = (value.kind(), value.as_str()) {
             out.write_str(s).map_err(Error::from)
         } else if value.is_undefined() {
             Ok(())

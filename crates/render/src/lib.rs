@@ -32,6 +32,7 @@ mod error;
 mod filters;
 mod methods;
 mod pipeline;
+mod pyjson;
 mod pyrepr;
 mod rewrite;
 mod salt_obj;

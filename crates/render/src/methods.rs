@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use indexmap::IndexMap;
 use minijinja::value::{Tuple, Value, ValueKind};
 use minijinja::{Error, ErrorKind, State};
 
@@ -283,11 +282,6 @@ pub fn iterate(value: &Value, what: &str) -> Result<Vec<Value>, Error> {
         ));
     }
     Ok(value.try_iter()?.collect())
-}
-
-/// Keyword arguments as a map (for `dict(**kw)` and the salt object).
-pub fn kwargs_map(kwargs: Vec<(Value, Value)>) -> IndexMap<Value, Value> {
-    kwargs.into_iter().collect()
 }
 
 fn key_error(key: &Value) -> Error {

@@ -191,7 +191,10 @@ mod tests {
             sort_keys: true,
             ..JsonOpts::default()
         };
-        assert_eq!(dumps(&v, &o).unwrap(), r#"{"a": {}, "b": [1, 2.5, null, true, "é"]}"#);
+        assert_eq!(
+            dumps(&v, &o).unwrap(),
+            r#"{"a": {}, "b": [1, 2.5, null, true, "é"]}"#
+        );
         let o = JsonOpts {
             indent: Some(2),
             ensure_ascii: true,

@@ -17,9 +17,9 @@ pub fn repr(value: &Value) -> String {
 
 /// Python `str(value)`: strings as they are, everything else its `repr`.
 pub fn str_of(value: &Value) -> String {
-    match value.as_str() {
-        Some(s) => s.to_owned(),
-        None => repr(value),
+    match (value.kind(), value.as_str()) {
+        (ValueKind::String, Some(s)) => s.to_owned(),
+        _ => repr(value),
     }
 }
 

@@ -144,11 +144,6 @@ impl Object for PyList {
     }
 }
 
-/// A new, empty mutable dict.
-pub fn new_dict() -> Value {
-    Value::from_object(PyDict::default())
-}
-
 /// A mutable dict with these entries.
 pub fn dict_from(items: IndexMap<Value, Value>) -> Value {
     Value::from_object(PyDict::from_map(items))

@@ -12,7 +12,10 @@ use serde_json::Value;
 use common::{Case, TestHost};
 
 fn check(case_path: &Path, defaults: &Value) -> Result<(), String> {
-    let name = case_path.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+    let name = case_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("?");
     let case = Case::parse(&fs::read_to_string(case_path).map_err(|e| e.to_string())?);
     let expected_path = case_path
         .parent()
@@ -20,7 +23,8 @@ fn check(case_path: &Path, defaults: &Value) -> Result<(), String> {
         .map(|p| p.join("expected").join(format!("{name}.json")))
         .ok_or("no expected dir")?;
     let expected: Value = serde_json::from_str(
-        &fs::read_to_string(&expected_path).map_err(|e| format!("{}: {e}", expected_path.display()))?,
+        &fs::read_to_string(&expected_path)
+            .map_err(|e| format!("{}: {e}", expected_path.display()))?,
     )
     .map_err(|e| e.to_string())?;
     let cx = case.context(defaults);
@@ -38,10 +42,28 @@ fn check(case_path: &Path, defaults: &Value) -> Result<(), String> {
                 serde_json::to_string_pretty(&got).unwrap_or_default(),
             );
             if w == g {
-                Ok(())
-            } else {
-                Err(format!("{name}: output differs\n--- salt\n{w}\n--- salt-rs\n{g}"))
+                return Ok(());
             }
+            if let (Some(ws), Some(gs)) = (want.as_str(), got.as_str()) {
+                // Text output: show the differing lines.
+                let mut diff = String::new();
+                let (wl, gl): (Vec<&str>, Vec<&str>) = (ws.lines().collect(), gs.lines().collect());
+                for i in 0..wl.len().max(gl.len()) {
+                    let (a, b) = (wl.get(i), gl.get(i));
+                    if a != b {
+                        diff.push_str(&format!(
+                            "line {}:\n  salt:    {:?}\n  salt-rs: {:?}\n",
+                            i + 1,
+                            a,
+                            b
+                        ));
+                    }
+                }
+                return Err(format!("{name}: output differs\n{diff}"));
+            }
+            Err(format!(
+                "{name}: output differs\n--- salt\n{w}\n--- salt-rs\n{g}"
+            ))
         }
         (Some(_), Err(e)) => Err(format!("{name}: salt rendered it, salt-rs failed: {e}")),
         (None, Ok(got)) => Err(format!(
@@ -79,7 +101,10 @@ fn golden_cases_match_salt() {
         .collect();
     cases.sort();
     assert!(!cases.is_empty());
-    let failures: Vec<String> = cases.iter().filter_map(|c| check(c, &defaults).err()).collect();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| check(c, &defaults).err())
+        .collect();
     for f in &failures {
         eprintln!("{f}\n");
     }

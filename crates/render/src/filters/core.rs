@@ -3,9 +3,10 @@
 //! mutable containers, `odict`, `raise`, `ifelse`.
 
 use indexmap::IndexMap;
-use minijinja::value::{Rest, Value};
+use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, State};
 
+use super::{Args, vals};
 use crate::methods::{iterate, pairs_of, split_kwargs};
 use crate::value::{dict_from, list_from};
 
@@ -20,7 +21,8 @@ pub fn register(env: &mut Environment<'static>) {
 }
 
 /// `default(value, default_value='', boolean=False)`.
-fn default(state: &State<'_, '_>, value: Value, args: Rest<Value>) -> Result<Value, Error> {
+fn default(state: &State<'_, '_>, value: Value, args: Args) -> Result<Value, Error> {
+    let args = vals(&args);
     let (pos, kwargs) = split_kwargs(&args);
     let mut other = pos.first().cloned();
     let mut boolean = pos.get(1).map(Value::is_true);
@@ -58,7 +60,8 @@ fn list(value: Value) -> Result<Value, Error> {
 }
 
 /// `dict(mapping_or_pairs, **kwargs)`: a new mutable dict.
-fn dict(args: Rest<Value>) -> Result<Value, Error> {
+fn dict(args: Args) -> Result<Value, Error> {
+    let args = vals(&args);
     let (pos, kwargs) = split_kwargs(&args);
     let mut out: IndexMap<Value, Value> = IndexMap::new();
     match pos {
@@ -83,7 +86,7 @@ fn raise(msg: Value) -> Result<Value, Error> {
 /// `ifelse('os_family', 'Debian', 'debian-value', 'RedHat', ..., default)`:
 /// Salt's `salt.utils.data.ifelse` is not a template-only global; kept for
 /// the few formulas that call it through grains.
-fn ifelse(_args: Rest<Value>) -> Result<Value, Error> {
+fn ifelse(_args: Args) -> Result<Value, Error> {
     Err(Error::new(
         ErrorKind::InvalidOperation,
         "ifelse() is not supported by salt-rs yet",

@@ -12,7 +12,7 @@
 //!
 //! Arguments are taken Python's way, by position or by keyword ([`params`]).
 
-use minijinja::value::Value;
+use minijinja::value::{Rest, Value, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind};
 
 use crate::methods::split_kwargs;
@@ -32,11 +32,21 @@ pub fn register(env: &mut Environment<'static>) {
     net::register(env);
 }
 
+/// A filter's or function's arguments after the first, keyword arguments
+/// included (as a trailing kwargs value).
+pub type Args = Rest<ValueOrKwargs>;
+
+/// The arguments as plain values (the kwargs value last, if any).
+pub fn vals(args: &Args) -> Vec<Value> {
+    args.iter().map(|v| Value::clone(v)).collect()
+}
+
 /// Binds a call's arguments to parameter `names` the way Python does
 /// (positionally, then by keyword); unknown keywords and extra positional
 /// arguments are errors naming `func`.
-pub fn params(func: &str, args: &[Value], names: &[&str]) -> Result<Vec<Option<Value>>, Error> {
-    let (pos, kwargs) = split_kwargs(args);
+pub fn params(func: &str, args: &Args, names: &[&str]) -> Result<Vec<Option<Value>>, Error> {
+    let args = vals(args);
+    let (pos, kwargs) = split_kwargs(&args);
     if pos.len() > names.len() {
         return Err(Error::new(
             ErrorKind::TooManyArguments,

@@ -3,10 +3,10 @@
 //! `dict_to_sls_yaml_params`. Output matches Salt's (`salt.utils.json`,
 //! `salt.utils.yaml`, PyYAML, `pprint`).
 
-use minijinja::value::{Rest, Value, ValueKind};
+use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, State};
 
-use super::{fail, flag, params};
+use super::{Args, fail, flag, params};
 use crate::pyjson::{self, JsonOpts};
 use crate::value::{from_json, map_entries, to_json};
 use crate::{pyrepr, yaml};
@@ -27,7 +27,7 @@ pub fn register(env: &mut Environment<'static>) {
 
 /// `value | yaml(flow_style=True)`: PyYAML's `safe_dump`, stripped. Dicts
 /// are dumped with sorted keys, as PyYAML does for plain dicts.
-fn yaml_filter(value: Value, args: Rest<Value>) -> Result<Value, Error> {
+fn yaml_filter(value: Value, args: Args) -> Result<Value, Error> {
     let p = params("yaml", &args, &["flow_style"])?;
     let data = sorted_json(&value)?;
     Ok(Value::from_safe_string(yaml::format_yaml(
@@ -38,7 +38,7 @@ fn yaml_filter(value: Value, args: Rest<Value>) -> Result<Value, Error> {
 
 /// `value | json(sort_keys=True, indent=None)`: `salt.utils.json.dumps`
 /// (non-ASCII kept).
-fn json_filter(value: Value, args: Rest<Value>) -> Result<Value, Error> {
+fn json_filter(value: Value, args: Args) -> Result<Value, Error> {
     let p = params("json", &args, &["sort_keys", "indent"])?;
     let o = JsonOpts {
         sort_keys: flag(&p[0], true),
@@ -50,7 +50,7 @@ fn json_filter(value: Value, args: Rest<Value>) -> Result<Value, Error> {
 
 /// `value | tojson(indent=None, ...)`: Salt's `tojson`: ASCII only, keys in
 /// order, and `<`, `>`, `&`, `'` escaped for HTML.
-fn tojson(value: Value, args: Rest<Value>) -> Result<Value, Error> {
+fn tojson(value: Value, args: Args) -> Result<Value, Error> {
     let p = params("tojson", &args, &["indent", "sort_keys", "ensure_ascii"])?;
     let o = JsonOpts {
         sort_keys: flag(&p[1], false),
@@ -97,12 +97,18 @@ fn load_text(value: Value) -> Result<Value, Error> {
 
 /// `s | yaml_dquote`: a YAML double-quoted scalar.
 fn yaml_dquote(value: Value) -> Result<Value, Error> {
-    Ok(Value::from(yaml::dquote(&scalar_text(&value, "yaml_dquote")?)))
+    Ok(Value::from(yaml::dquote(&scalar_text(
+        &value,
+        "yaml_dquote",
+    )?)))
 }
 
 /// `s | yaml_squote`: a YAML single-quoted scalar.
 fn yaml_squote(value: Value) -> Result<Value, Error> {
-    Ok(Value::from(yaml::squote(&scalar_text(&value, "yaml_squote")?)))
+    Ok(Value::from(yaml::squote(&scalar_text(
+        &value,
+        "yaml_squote",
+    )?)))
 }
 
 /// `scalar | yaml_encode`: the scalar as a YAML node (strings always
@@ -114,7 +120,7 @@ fn yaml_encode(value: Value) -> Result<Value, Error> {
 
 /// `dict | dict_to_sls_yaml_params(flow_style=False)`: each pair as a
 /// one-key dict in a list, dumped as YAML (state arguments).
-fn dict_to_sls_yaml_params(value: Value, args: Rest<Value>) -> Result<Value, Error> {
+fn dict_to_sls_yaml_params(value: Value, args: Args) -> Result<Value, Error> {
     let p = params("dict_to_sls_yaml_params", &args, &["flow_style"])?;
     let mut items = Vec::new();
     for (k, v) in map_entries(&value)? {
@@ -139,9 +145,16 @@ fn sort_keys(v: serde_json::Value) -> serde_json::Value {
         serde_json::Value::Object(m) => {
             let mut entries: Vec<(String, serde_json::Value)> = m.into_iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sort_keys(v))).collect())
+            serde_json::Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sort_keys(v)))
+                    .collect(),
+            )
         }
-        serde_json::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(sort_keys).collect()),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.into_iter().map(sort_keys).collect())
+        }
         other => other,
     }
 }
@@ -150,10 +163,12 @@ fn indent_of(v: &Option<Value>) -> Result<Option<usize>, Error> {
     match v {
         None => Ok(None),
         Some(v) if v.is_none() => Ok(None),
-        Some(v) => v
-            .as_usize()
-            .map(Some)
-            .ok_or_else(|| fail(format!("indent must be an integer, not {}", pyrepr::repr(v)))),
+        Some(v) => v.as_usize().map(Some).ok_or_else(|| {
+            fail(format!(
+                "indent must be an integer, not {}",
+                pyrepr::repr(v)
+            ))
+        }),
     }
 }
 

@@ -61,7 +61,10 @@ impl Case {
     }
 
     pub fn mode(&self) -> &str {
-        self.meta.get("mode").and_then(Value::as_str).unwrap_or("sls")
+        self.meta
+            .get("mode")
+            .and_then(Value::as_str)
+            .unwrap_or("sls")
     }
 
     /// The context Salt's capture used, from `_defaults.json` and the meta.
@@ -95,9 +98,14 @@ impl Case {
                     .unwrap_or_else(|| default_sls(main)),
             );
         } else {
-            let name = self.meta.get("name").and_then(Value::as_str).unwrap_or("/tmp/managed");
+            let name = self
+                .meta
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("/tmp/managed");
             cx.extra.insert("name".into(), json!(name));
-            cx.extra.insert("source".into(), json!(format!("salt://{main}")));
+            cx.extra
+                .insert("source".into(), json!(format!("salt://{main}")));
             for k in ["user", "group", "mode", "attrs"] {
                 cx.extra.insert(k.into(), Value::Null);
             }
@@ -171,7 +179,12 @@ const FUNCTIONS: &[&str] = &[
 ];
 
 /// Positional-or-keyword argument `i`/`name`.
-fn arg<'a>(args: &'a [Value], kwargs: &'a Map<String, Value>, i: usize, name: &str) -> Option<&'a Value> {
+fn arg<'a>(
+    args: &'a [Value],
+    kwargs: &'a Map<String, Value>,
+    i: usize,
+    name: &str,
+) -> Option<&'a Value> {
     kwargs.get(name).or_else(|| args.get(i))
 }
 
@@ -191,7 +204,12 @@ fn truthy(v: Option<&Value>) -> bool {
 }
 
 impl Host for TestHost {
-    fn call(&self, fun: &str, args: Vec<Value>, kwargs: Map<String, Value>) -> Result<Value, String> {
+    fn call(
+        &self,
+        fun: &str,
+        args: Vec<Value>,
+        kwargs: Map<String, Value>,
+    ) -> Result<Value, String> {
         let a = |i, n| arg(&args, &kwargs, i, n);
         match fun {
             "pillar.get" => {
@@ -207,7 +225,12 @@ impl Host for TestHost {
             "grains.get" => {
                 let default = a(1, "default").cloned().unwrap_or(json!(""));
                 let delimiter = as_str(a(2, "delimiter"), ":");
-                Ok(data::traverse(&self.grains, as_str(a(0, "key"), ""), default, delimiter))
+                Ok(data::traverse(
+                    &self.grains,
+                    as_str(a(0, "key"), ""),
+                    default,
+                    delimiter,
+                ))
             }
             "config.get" => {
                 let key = as_str(a(0, "key"), "");
@@ -242,11 +265,21 @@ impl Host for TestHost {
             ),
             "defaults.deepcopy" => Ok(a(0, "source").cloned().unwrap_or(Value::Null)),
             "slsutil.merge" => {
-                let (Some(Value::Object(x)), Some(Value::Object(y))) = (a(0, "obj_a"), a(1, "obj_b")) else {
+                let (Some(Value::Object(x)), Some(Value::Object(y))) =
+                    (a(0, "obj_a"), a(1, "obj_b"))
+                else {
                     return Err("slsutil.merge needs two dicts".into());
                 };
-                let strategy = Strategy::from_name(as_str(a(2, "strategy"), "smart"), as_str(a(3, "renderer"), "yaml"));
-                Ok(Value::Object(data::merge(x, y, strategy, truthy(a(4, "merge_lists")))))
+                let strategy = Strategy::from_name(
+                    as_str(a(2, "strategy"), "smart"),
+                    as_str(a(3, "renderer"), "yaml"),
+                );
+                Ok(Value::Object(data::merge(
+                    x,
+                    y,
+                    strategy,
+                    truthy(a(4, "merge_lists")),
+                )))
             }
             "mine.get" => Ok(json!({})),
             "test.echo" => Ok(a(0, "text").cloned().unwrap_or(Value::Null)),
