@@ -311,6 +311,18 @@ fn syntax_config(cx: &Context) -> Result<SyntaxConfig, String> {
 /// A minijinja error as a [`RenderError`] in Salt's words, located in the
 /// user's source (not the rewritten one).
 fn convert_error(e: &Error, root: &str, sources: &Sources) -> RenderError {
+    // An error inside an imported or included template comes wrapped in one
+    // at the import; the innermost located one is the user's error.
+    let mut e = e;
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        if let Some(inner) = next.downcast_ref::<Error>()
+            && inner.line().is_some()
+        {
+            e = inner;
+        }
+        cur = next;
+    }
     let name = e.name().unwrap_or(root).to_owned();
     let srcs = lock(sources);
     let entry = srcs.get(&name);
@@ -333,6 +345,29 @@ fn column_of(src: &str, offset: usize) -> Option<usize> {
     Some(before[line_start..].chars().count() + 1)
 }
 
+/// The function named by minijinja's "`salt['x.y']` is undefined" (or
+/// `salt.x.y`) in an error detail.
+fn missing_salt_function(detail: &str) -> Option<String> {
+    let start = detail.find("`salt")?;
+    let rest = &detail[start + 5..];
+    let end = rest.find("` is undefined")?;
+    let expr = &rest[..end];
+    let name = if let Some(idx) = expr.strip_prefix("['").or_else(|| expr.strip_prefix("[\"")) {
+        idx.trim_end_matches(['\'', '"', ']'])
+    } else {
+        expr.strip_prefix('.')?
+    };
+    Some(name.to_owned())
+}
+
+/// The variable named by a trailing "(`x` is undefined)" in an error
+/// detail (an operation on an undefined value).
+fn undefined_operand(detail: &str) -> Option<&str> {
+    let inner = detail.strip_suffix("` is undefined)")?;
+    let start = inner.rfind("(`")?;
+    Some(&inner[start + 2..])
+}
+
 /// Salt's wording: `Jinja variable ...` for undefined values, `Jinja syntax
 /// error: ...`, `Problem running salt function in Jinja template: ...`,
 /// `Jinja error: ...` for the rest.
@@ -345,12 +380,18 @@ fn salt_message(e: &Error) -> String {
     if detail.starts_with(CALL_ERROR_PREFIX) {
         return detail;
     }
+    if let Some(fun) = missing_salt_function(&detail) {
+        return format!("Jinja error: '{fun}' is not available.");
+    }
+    if let Some(var) = undefined_operand(&detail) {
+        return format!("Jinja variable '{var}' is undefined");
+    }
     match e.kind() {
         ErrorKind::UndefinedError => {
             if detail.is_empty() {
                 "Jinja variable is undefined".to_owned()
             } else {
-                format!("Jinja variable {detail}")
+                format!("Jinja variable {}", detail.replace('`', "'"))
             }
         }
         ErrorKind::SyntaxError => format!("Jinja syntax error: {detail}"),

@@ -71,7 +71,18 @@ fn check(case_path: &Path, defaults: &Value) -> Result<(), String> {
             expected["error"]
         )),
         (None, Err(e)) => {
-            if let Some(line) = expected.get("line").and_then(Value::as_u64) {
+            if std::env::var_os("GOLDEN_VERBOSE").is_some() {
+                eprintln!("{name}: {e}\n");
+            }
+            // Salt reports no line (or 0) for some errors whose message
+            // names one; the case's `expect_line` says which line that is.
+            let salt_line = case
+                .meta
+                .get("expect_line")
+                .or_else(|| expected.get("line"))
+                .and_then(Value::as_u64)
+                .filter(|l| *l > 0);
+            if let Some(line) = salt_line {
                 if e.line != usize::try_from(line).ok() {
                     return Err(format!(
                         "{name}: salt reports line {line}, salt-rs {:?}: {e}\n(salt: {})",
@@ -108,6 +119,7 @@ fn golden_cases_match_salt() {
     for f in &failures {
         eprintln!("{f}\n");
     }
+    eprintln!("{} golden cases, {} differ", cases.len(), failures.len());
     assert!(
         failures.is_empty(),
         "{} of {} golden cases differ from Salt",
