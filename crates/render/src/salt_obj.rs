@@ -14,7 +14,7 @@ use minijinja::{Error, ErrorKind, State};
 use crate::Host;
 use crate::methods::split_kwargs;
 use crate::pyrepr;
-use crate::value::{from_json, to_json};
+use crate::value::{PyDict, from_json, to_json};
 
 /// The `salt` global.
 pub struct SaltObject {
@@ -101,7 +101,8 @@ impl Object for SaltModule {
         args: &[Value],
     ) -> Result<Value, Error> {
         let name = format!("{}.{method}", self.module);
-        call(&*self.host, &name, args).map_err(|e| annotate(e, state))
+        let _ = state;
+        call(&*self.host, &name, args)
     }
 
     fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
@@ -134,7 +135,8 @@ impl Object for SaltFunction {
     }
 
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
-        call(&*self.host, &self.name, args).map_err(|e| annotate(e, state))
+        let _ = state;
+        call(&*self.host, &self.name, args)
     }
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -159,18 +161,57 @@ fn call(host: &dyn Host, name: &str, args: &[Value]) -> Result<Value, Error> {
         json_args.push(to_json(a).map_err(|e| arg_error(name, e))?);
     }
     let mut json_kwargs = serde_json::Map::new();
-    for (k, v) in kwargs {
+    for (k, v) in &kwargs {
         json_kwargs.insert(
-            pyrepr::str_of(&k),
-            to_json(&v).map_err(|e| arg_error(name, e))?,
+            pyrepr::str_of(k),
+            to_json(v).map_err(|e| arg_error(name, e))?,
         );
     }
     match host.call(name, json_args, json_kwargs) {
-        Ok(v) => Ok(from_json(&v)),
+        Ok(v) => {
+            let result = from_json(&v);
+            write_back_in_place(name, pos, &kwargs, &result);
+            Ok(result)
+        }
         Err(msg) => Err(Error::new(
             ErrorKind::InvalidOperation,
             format!("{CALL_ERROR_PREFIX}{msg}"),
         )),
+    }
+}
+
+/// Functions that change their first argument in place in Salt
+/// (`in_place=True` by default), with the position of `in_place`.
+const IN_PLACE: [(&str, usize); 2] = [("defaults.merge", 3), ("defaults.update", 3)];
+
+/// Arguments cross to the host as data, so an in-place change made there is
+/// copied back into the template's dict here: after
+/// `{% do salt['defaults.merge'](a, b) %}`, `a` holds the merge, as in Salt.
+fn write_back_in_place(name: &str, pos: &[Value], kwargs: &[(Value, Value)], result: &Value) {
+    let Some((_, in_place_at)) = IN_PLACE.iter().find(|(n, _)| *n == name) else {
+        return;
+    };
+    let kw = |k: &str| {
+        kwargs
+            .iter()
+            .find(|(key, _)| key.as_str() == Some(k))
+            .map(|(_, v)| v)
+    };
+    let in_place = kw("in_place")
+        .or_else(|| pos.get(*in_place_at))
+        .is_none_or(Value::is_true);
+    if !in_place {
+        return;
+    }
+    let dest = kw("dest").or_else(|| pos.first());
+    if let (Some(dest), Some(new)) = (
+        dest.and_then(|d| d.downcast_object_ref::<PyDict>()),
+        result.downcast_object_ref::<PyDict>(),
+    ) {
+        let entries = new.snapshot();
+        let mut items = dest.lock();
+        items.clear();
+        items.extend(entries);
     }
 }
 
@@ -182,8 +223,4 @@ fn arg_error(name: &str, e: Error) -> Error {
             e.detail().unwrap_or("")
         ),
     )
-}
-
-fn annotate(e: Error, _state: &State<'_, '_>) -> Error {
-    e
 }

@@ -28,13 +28,28 @@ fn check(case_path: &Path, defaults: &Value) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     let cx = case.context(defaults);
-    let host = TestHost::new(&case, &cx);
+    let host = TestHost::for_case(&case, &cx);
     let (_, text) = case.main();
     let got: Result<Value, salt_render::RenderError> = if case.mode() == "sls" {
         salt_render::render_sls(&host, &cx, text)
     } else {
         salt_render::render_template(&host, &cx, text).map(Value::String)
     };
+    // A deliberate difference from Salt (docs/differences.md): salt-rs
+    // must fail with `error_contains` where Salt did something else.
+    if let Some(why) = case.meta.get("salt_differs").and_then(Value::as_str) {
+        let want = case
+            .meta
+            .get("error_contains")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        return match got {
+            Err(e) if e.to_string().contains(want) => Ok(()),
+            other => Err(format!(
+                "{name}: expected an error containing {want:?} ({why}), got {other:?}"
+            )),
+        };
+    }
     match (expected.get("ok"), got) {
         (Some(want), Ok(got)) => {
             let (w, g) = (
@@ -82,18 +97,18 @@ fn check(case_path: &Path, defaults: &Value) -> Result<(), String> {
                 .or_else(|| expected.get("line"))
                 .and_then(Value::as_u64)
                 .filter(|l| *l > 0);
-            if let Some(line) = salt_line {
-                if e.line != usize::try_from(line).ok() {
-                    return Err(format!(
-                        "{name}: salt reports line {line}, salt-rs {:?}: {e}\n(salt: {})",
-                        e.line, expected["error"]
-                    ));
-                }
+            if let Some(line) = salt_line
+                && e.line != usize::try_from(line).ok()
+            {
+                return Err(format!(
+                    "{name}: salt reports line {line}, salt-rs {:?}: {e}\n(salt: {})",
+                    e.line, expected["error"]
+                ));
             }
-            if let Some(want) = case.meta.get("error_contains").and_then(Value::as_str) {
-                if !e.to_string().contains(want) {
-                    return Err(format!("{name}: error lacks {want:?}: {e}"));
-                }
+            if let Some(want) = case.meta.get("error_contains").and_then(Value::as_str)
+                && !e.to_string().contains(want)
+            {
+                return Err(format!("{name}: error lacks {want:?}: {e}"));
             }
             Ok(())
         }

@@ -106,13 +106,14 @@ fn translate_pattern(p: &str) -> String {
             i += 2;
             continue;
         }
-        if c == '(' && chars[i + 1..].starts_with(&['?', 'P', '=']) {
-            if let Some(end) = chars[i + 4..].iter().position(|&c| c == ')') {
-                let name: String = chars[i + 4..i + 4 + end].iter().collect();
-                out.push_str(&format!("\\k<{name}>"));
-                i += 5 + end;
-                continue;
-            }
+        if c == '('
+            && chars[i + 1..].starts_with(&['?', 'P', '='])
+            && let Some(end) = chars[i + 4..].iter().position(|&c| c == ')')
+        {
+            let name: String = chars[i + 4..i + 4 + end].iter().collect();
+            out.push_str(&format!("\\k<{name}>"));
+            i += 5 + end;
+            continue;
         }
         out.push(c);
         i += 1;
@@ -330,10 +331,9 @@ fn to_num(v: Value) -> Value {
         && !digits.starts_with('_')
         && !digits.ends_with('_')
         && !digits.contains("__")
+        && let Ok(i) = t.replace('_', "").parse::<i64>()
     {
-        if let Ok(i) = t.replace('_', "").parse::<i64>() {
-            return Value::from(i);
-        }
+        return Value::from(i);
     }
     match parse_py_float(t) {
         Some(f) => Value::from(f),

@@ -154,7 +154,7 @@ pub struct TestHost {
 }
 
 impl TestHost {
-    pub fn new(case: &Case, cx: &Context) -> Arc<dyn Host> {
+    pub fn for_case(case: &Case, cx: &Context) -> Arc<dyn Host> {
         Arc::new(TestHost {
             files: case.files.iter().cloned().collect(),
             grains: cx.grains.clone(),
