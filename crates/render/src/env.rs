@@ -15,7 +15,7 @@ use serde_json::Value as Json;
 
 use crate::context::{Context, sls_context};
 use crate::error::{RenderError, Stage};
-use crate::rewrite::{self, ColumnMap, IMPORT_FN, LOAD_FN, MUT_FN};
+use crate::rewrite::{self, ColumnMap, IMPORT_FN, LOAD_FN, MUT_FN, PYFMT_FN};
 use crate::salt_obj::{CALL_ERROR_PREFIX, SaltObject};
 use crate::value::{from_json, to_mutable};
 use crate::{Host, filters, pyrepr};
@@ -104,6 +104,7 @@ static BASE: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_function(MUT_FN, |v: Value| to_mutable(v));
     env.add_function(LOAD_FN, load_fn);
     env.add_function(IMPORT_FN, import_fn);
+    env.add_function(PYFMT_FN, pyfmt_fn);
     filters::register(&mut env);
     env
 });
@@ -116,6 +117,11 @@ fn unknown_method(
     method: &str,
     args: &[Value],
 ) -> Result<Value, Error> {
+    if let (ValueKind::String, Some(s)) = (value.kind(), value.as_str())
+        && let Some(r) = crate::strmethods::call(s, method, args)
+    {
+        return r;
+    }
     minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args).map_err(|e| {
         if e.kind() == ErrorKind::UnknownMethod {
             Error::new(
@@ -129,6 +135,18 @@ fn unknown_method(
             e
         }
     })
+}
+
+/// `"fmt" % args`: Python's printf-style formatting; a tuple spreads into
+/// the arguments, a dict serves `%(name)s`.
+fn pyfmt_fn(state: &mut State<'_, '_>, format: Value, args: Value) -> Result<Value, Error> {
+    let mut call = vec![format];
+    if args.is_tuple() {
+        call.extend(args.try_iter()?);
+    } else {
+        call.push(args);
+    }
+    state.apply_filter("format", &call)
 }
 
 /// `{% load_yaml as x %}`: the captured text parsed.

@@ -40,6 +40,7 @@ mod pyjson;
 mod pyrepr;
 mod rewrite;
 mod salt_obj;
+mod strmethods;
 mod value;
 mod yaml;
 

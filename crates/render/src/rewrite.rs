@@ -15,7 +15,9 @@
 //!    `{% endprofile %}` are dropped.
 //! 2. Every dict and list literal in an expression is wrapped as
 //!    `__salt_mut({...})` / `__salt_mut([...])`, which makes it one of the
-//!    mutable containers of `value.rs`.
+//!    mutable containers of `value.rs`; and Python's `%` formatting of a
+//!    string literal, `"%s-%s" % (a, b)`, becomes `__salt_pyfmt("%s-%s", (a, b))`
+//!    (minijinja's `%` is only arithmetic).
 //!
 //! Neither rewrite adds or removes a newline, so line numbers in errors are
 //! the user's. Columns move right on a rewritten line; [`ColumnMap`] maps them
@@ -83,6 +85,8 @@ pub fn rewrite(source: &str, name: &str, syntax: &SyntaxConfig) -> Rewritten {
 
 /// Name of the function the literal wrapper calls.
 pub const MUT_FN: &str = "__salt_mut";
+/// Name of the function behind `"fmt" % args`.
+pub const PYFMT_FN: &str = "__salt_pyfmt";
 /// Name of the function behind `import_yaml`/`import_json`/`import_text`.
 pub const IMPORT_FN: &str = "__salt_import";
 /// Name of the function behind `load_yaml`/`load_json`/`load_text`.
@@ -304,11 +308,12 @@ const KEYWORDS: [&str; 22] = [
 /// Rewrite 2; `None` when there is no literal or the source does not
 /// tokenize.
 fn wrap_literals(source: &str, name: &str, syntax: &SyntaxConfig) -> Option<(String, ColumnMap)> {
-    if !source.contains('[') && !source.contains('{') {
+    if !source.contains('[') && !source.contains('{') && !source.contains('%') {
         return None;
     }
     let toks = tokens(source, name, syntax)?;
     let mut edits = Vec::new();
+    percent_formats(&toks, &mut edits);
     // Open brackets: (is a literal we wrapped, kind).
     let mut stack: Vec<(bool, u8)> = Vec::new();
     let mut prev: Option<&Token<'_>> = None;
@@ -346,6 +351,100 @@ fn wrap_literals(source: &str, name: &str, syntax: &SyntaxConfig) -> Option<(Str
         return None;
     }
     Some(apply(source, edits))
+}
+
+/// Edits turning `"fmt" % operand` into `__salt_pyfmt("fmt", operand)`.
+fn percent_formats(toks: &[Tok<'_>], edits: &mut Vec<Edit>) {
+    for i in 0..toks.len().saturating_sub(2) {
+        if !matches!(toks[i].token, Token::Str(_) | Token::String(_))
+            || !matches!(toks[i + 1].token, Token::Mod)
+        {
+            continue;
+        }
+        let Some(end) = operand_end(toks, i + 2) else {
+            continue;
+        };
+        let (s, m, e) = (&toks[i].span, &toks[i + 1].span, &toks[end].span);
+        edits.push(insert(
+            s.start_offset as usize,
+            format!("{PYFMT_FN}("),
+            s.start_line as usize,
+            s.start_col as usize + 1,
+        ));
+        edits.push(Edit {
+            start: m.start_offset as usize,
+            end: m.end_offset as usize,
+            text: ",".to_owned(),
+            line: m.start_line as usize,
+            col: m.start_col as usize + 1,
+        });
+        edits.push(insert(
+            e.end_offset as usize,
+            ")".to_owned(),
+            e.end_line as usize,
+            e.end_col as usize + 1,
+        ));
+    }
+}
+
+/// The last token of the operand starting at `j`: an optional sign, a
+/// primary (name, literal, or bracketed group), then attribute, subscript,
+/// call and filter postfixes, as Jinja binds the right side of `%`.
+fn operand_end(toks: &[Tok<'_>], mut j: usize) -> Option<usize> {
+    while matches!(toks.get(j)?.token, Token::Minus | Token::Plus) {
+        j += 1;
+    }
+    let mut end = match toks.get(j)?.token {
+        Token::Ident(_)
+        | Token::Str(_)
+        | Token::String(_)
+        | Token::Int(_)
+        | Token::Int128(_)
+        | Token::Float(_) => j,
+        Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => matching(toks, j)?,
+        _ => return None,
+    };
+    loop {
+        match toks.get(end + 1).map(|t| &t.token) {
+            Some(Token::Dot)
+                if matches!(
+                    toks.get(end + 2).map(|t| &t.token),
+                    Some(Token::Ident(_) | Token::Int(_))
+                ) =>
+            {
+                end += 2
+            }
+            Some(Token::BracketOpen | Token::ParenOpen) => end = matching(toks, end + 1)?,
+            Some(Token::Pipe)
+                if matches!(toks.get(end + 2).map(|t| &t.token), Some(Token::Ident(_))) =>
+            {
+                end += 2;
+                if matches!(toks.get(end + 1).map(|t| &t.token), Some(Token::ParenOpen)) {
+                    end = matching(toks, end + 1)?;
+                }
+            }
+            _ => return Some(end),
+        }
+    }
+}
+
+/// The index of the bracket closing the one at `open`.
+fn matching(toks: &[Tok<'_>], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, t) in toks.iter().enumerate().skip(open) {
+        match t.token {
+            Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => depth += 1,
+            Token::ParenClose | Token::BracketClose | Token::BraceClose => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(k);
+                }
+            }
+            Token::VariableEnd | Token::BlockEnd => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn insert(at: usize, text: String, line: usize, col: usize) -> Edit {
@@ -426,6 +525,27 @@ mod tests {
         assert_eq!(
             rw("{%- profile as 'x' %}a{% endprofile -%}"),
             "{#- profile #}a{# profile -#}"
+        );
+    }
+
+    #[test]
+    fn percent_format_of_string_literals() {
+        assert_eq!(
+            rw("{{ '%s-%s' % (a, b) }}"),
+            "{{ __salt_pyfmt('%s-%s' , (a, b)) }}"
+        );
+        assert_eq!(
+            rw("{{ 'x' ~ '%d' % n.count | int ~ 'y' }}"),
+            "{{ 'x' ~ __salt_pyfmt('%d' , n.count | int) ~ 'y' }}"
+        );
+        assert_eq!(
+            rw("{{ '%s' % [1] }}"),
+            "{{ __salt_pyfmt('%s' , __salt_mut([1])) }}"
+        );
+        assert_eq!(rw("{{ 7 % 3 }}"), "{{ 7 % 3 }}");
+        assert_eq!(
+            rw("{{ '%s' % f(x)[0] }}"),
+            "{{ __salt_pyfmt('%s' , f(x)[0]) }}"
         );
     }
 

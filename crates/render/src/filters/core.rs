@@ -3,7 +3,7 @@
 //! mutable containers, `odict`, `raise`, `ifelse`.
 
 use indexmap::IndexMap;
-use minijinja::value::Value;
+use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 
 use super::{Args, vals};
@@ -14,6 +14,9 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("default", default);
     env.add_filter("d", default);
     env.add_filter("list", list);
+    env.add_filter("int", int_filter);
+    env.add_filter("truncate", truncate);
+    env.add_filter("float", float_filter);
     env.add_function("dict", dict);
     env.add_function("odict", dict);
     env.add_function("raise", raise);
@@ -50,6 +53,87 @@ fn default(state: &State<'_, '_>, value: Value, args: Args) -> Result<Value, Err
         Ok(other)
     } else {
         Ok(value)
+    }
+}
+
+/// Jinja2's `int(value, default=0, base=10)`: a string in `base`, else
+/// truncating a float (`'42.23'` is 42), else `default`.
+fn int_filter(value: Value, args: Args) -> Result<Value, Error> {
+    let p = super::params("int", &args, &["default", "base"])?;
+    let default = p[0].clone().unwrap_or(Value::from(0));
+    let base = p[1].as_ref().and_then(Value::as_i64).unwrap_or(10);
+    if value.kind() == ValueKind::Bool {
+        return Ok(Value::from(i64::from(value.is_true())));
+    }
+    if value.is_integer() {
+        return Ok(value);
+    }
+    if value.kind() == ValueKind::Number {
+        let f = f64::try_from(value)?;
+        return Ok(Value::from(f.trunc() as i64));
+    }
+    let Some(s) = value.as_str() else {
+        return Ok(default);
+    };
+    let t = s.trim();
+    let digits = t.replace('_', "");
+    let (neg, body) = match digits.strip_prefix('-') {
+        Some(b) => (true, b.to_owned()),
+        None => (false, digits.trim_start_matches('+').to_owned()),
+    };
+    let body = match base {
+        16 => body
+            .trim_start_matches("0x")
+            .trim_start_matches("0X")
+            .to_owned(),
+        8 => body
+            .trim_start_matches("0o")
+            .trim_start_matches("0O")
+            .to_owned(),
+        2 => body
+            .trim_start_matches("0b")
+            .trim_start_matches("0B")
+            .to_owned(),
+        _ => body,
+    };
+    if let Ok(radix) = u32::try_from(base)
+        && (2..=36).contains(&radix)
+        && let Ok(n) = i64::from_str_radix(&body, radix)
+    {
+        return Ok(Value::from(if neg { -n } else { n }));
+    }
+    match super::text::parse_py_float(t) {
+        Some(f) if f.is_finite() => Ok(Value::from(f.trunc() as i64)),
+        _ => Ok(default),
+    }
+}
+
+/// Jinja2's `truncate(s, length=255, killwords=False, end='...', leeway=5)`
+/// with positional arguments (minijinja-contrib's takes keywords only).
+fn truncate(state: &mut State<'_, '_>, value: Value, args: Args) -> Result<Value, Error> {
+    let names = ["length", "killwords", "end", "leeway"];
+    let p = super::params("truncate", &args, &names)?;
+    let kwargs: minijinja::value::Kwargs = names
+        .iter()
+        .zip(p)
+        .filter_map(|(n, v)| v.map(|v| ((*n).to_owned(), v)))
+        .collect();
+    minijinja_contrib::filters::truncate(state, &value, kwargs)
+}
+
+/// Jinja2's `float(value, default=0.0)`.
+fn float_filter(value: Value, args: Args) -> Result<Value, Error> {
+    let p = super::params("float", &args, &["default"])?;
+    let default = p[0].clone().unwrap_or(Value::from(0.0));
+    if value.kind() == ValueKind::Number || value.kind() == ValueKind::Bool {
+        return Ok(Value::from(f64::try_from(value).unwrap_or(0.0)));
+    }
+    match value
+        .as_str()
+        .and_then(|s| super::text::parse_py_float(s.trim()))
+    {
+        Some(f) => Ok(Value::from(f)),
+        None => Ok(default),
     }
 }
 

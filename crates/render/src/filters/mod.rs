@@ -25,6 +25,8 @@ mod text;
 
 /// Registers every Salt filter, test and global function on `env`.
 pub fn register(env: &mut Environment<'static>) {
+    // Jinja2 builtins minijinja keeps in contrib (truncate, wordcount, ...).
+    minijinja_contrib::add_to_environment(env);
     core::register(env);
     serial::register(env);
     text::register(env);

@@ -16,6 +16,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("json", json_filter);
     env.add_filter("tojson", tojson);
     env.add_filter("python", python);
+    env.add_filter("pprint", python);
     env.add_filter("load_yaml", load_yaml);
     env.add_filter("load_json", load_json);
     env.add_filter("load_text", load_text);

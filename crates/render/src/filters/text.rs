@@ -48,6 +48,11 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("to_camelcase", to_camelcase);
     env.add_filter("skip", |_v: Value| "");
     env.add_filter("sequence", sequence);
+    env.add_filter("center", |v: Value, width: Value| -> Result<Value, Error> {
+        let s = text_of(&v);
+        crate::strmethods::call(&s, "center", &[width])
+            .unwrap_or_else(|| Ok(Value::from(s.clone())))
+    });
 }
 
 /// A Python `re` pattern compiled for fancy-regex, with `re.I` / `re.M`.
