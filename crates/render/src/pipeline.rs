@@ -73,13 +73,19 @@ enum Stream {
     Data(Value),
 }
 
-/// Runs an SLS or pillar file through its pipe.
+/// Runs an SLS or pillar file through its pipe (`opts['renderer']`, by
+/// default `jinja|yaml`, when it has no `#!` line).
 pub fn render_sls(host: &Arc<dyn Host>, cx: &Context, text: &str) -> Result<Value, RenderError> {
     let file = cx.template_name().unwrap_or_else(|| STRING_NAME.to_owned());
     if text.trim().is_empty() {
         return Ok(Value::Object(Map::new()));
     }
-    let pipe = render_pipe(text, "jinja|yaml").map_err(|m| {
+    let default = cx
+        .opts
+        .get("renderer")
+        .and_then(Value::as_str)
+        .unwrap_or("jinja|yaml");
+    let pipe = render_pipe(text, default).map_err(|m| {
         RenderError::at(Stage::Shebang, &file, Some(text), Some(1), Some(1), m)
             .with_sls(cx.sls.as_deref())
     })?;
