@@ -23,6 +23,11 @@ pub fn dict_method(
 ) -> Result<Value, Error> {
     let (pos, kwargs) = split_kwargs(args);
     let none = Value::from(());
+    if matches!(method, "get" | "setdefault" | "pop")
+        && let Some(k) = pos.first()
+    {
+        hashable(k)?;
+    }
     match method {
         "get" => {
             no_kwargs("dict.get", &kwargs)?;
@@ -61,6 +66,9 @@ pub fn dict_method(
                 new.extend(pairs_of(other)?);
             }
             new.extend(kwargs);
+            for (k, _) in &new {
+                hashable(k)?;
+            }
             let mut items = dict.lock();
             for (k, v) in new {
                 items.insert(k, v);
@@ -141,10 +149,14 @@ pub fn list_method(
         }
         "remove" => {
             exact("list.remove", pos, &kwargs, 1)?;
-            let mut items = list.lock();
-            match items.iter().position(|v| v == &pos[0]) {
+            // Compare outside the lock: an item may be this very list.
+            let found = list.snapshot().iter().position(|v| v == &pos[0]);
+            match found {
                 Some(i) => {
-                    items.remove(i);
+                    let mut items = list.lock();
+                    if i < items.len() {
+                        items.remove(i);
+                    }
                     Ok(none)
                 }
                 None => Err(Error::new(
@@ -179,7 +191,7 @@ pub fn list_method(
             let Some(needle) = pos.first() else {
                 return Err(arity("list.index", "at least 1", 0));
             };
-            match list.lock().iter().position(|v| v == needle) {
+            match list.snapshot().iter().position(|v| v == needle) {
                 Some(i) => Ok(Value::from(i)),
                 None => Err(Error::new(
                     ErrorKind::InvalidOperation,
@@ -190,7 +202,7 @@ pub fn list_method(
         "count" => {
             exact("list.count", pos, &kwargs, 1)?;
             Ok(Value::from(
-                list.lock().iter().filter(|v| *v == &pos[0]).count(),
+                list.snapshot().iter().filter(|v| *v == &pos[0]).count(),
             ))
         }
         "reverse" => {
@@ -214,11 +226,12 @@ pub fn list_method(
                     }
                 }
             }
-            let mut items = list.lock();
-            items.sort();
+            let mut sorted = list.snapshot();
+            sorted.sort();
             if reverse {
-                items.reverse();
+                sorted.reverse();
             }
+            *list.lock() = sorted;
             Ok(none)
         }
         "copy" => {
@@ -282,6 +295,18 @@ pub fn iterate(value: &Value, what: &str) -> Result<Vec<Value>, Error> {
         ));
     }
     Ok(value.try_iter()?.collect())
+}
+
+/// Python's dicts take only hashable keys; a dict or list as a key is a
+/// `TypeError` (and hashing one here could reach a locked container).
+pub fn hashable(key: &Value) -> Result<(), Error> {
+    if matches!(key.kind(), ValueKind::Map) || (key.kind() == ValueKind::Seq && !key.is_tuple()) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("TypeError: unhashable type: '{}'", pyrepr::type_name(key)),
+        ));
+    }
+    Ok(())
 }
 
 fn key_error(key: &Value) -> Error {

@@ -81,6 +81,7 @@ impl Object for PyDict {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        crate::methods::hashable(key).ok()?;
         self.lock().get(key).cloned()
     }
 
@@ -218,6 +219,19 @@ pub fn from_json(value: &serde_json::Value) -> Value {
 /// JSON data of a template value. Map keys that are not strings become their
 /// Python `str()`; undefined values and callables are errors.
 pub fn to_json(value: &Value) -> Result<serde_json::Value, Error> {
+    to_json_at(value, 0)
+}
+
+/// Deeper than this is a cycle (`d.update({'me': d})`) or hostile data.
+const MAX_DEPTH: usize = 500;
+
+fn to_json_at(value: &Value, depth: usize) -> Result<serde_json::Value, Error> {
+    if depth > MAX_DEPTH {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "ValueError: Circular reference detected (or data nested too deep)",
+        ));
+    }
     Ok(match value.kind() {
         ValueKind::Undefined => {
             return Err(Error::new(
@@ -235,14 +249,14 @@ pub fn to_json(value: &Value) -> Result<serde_json::Value, Error> {
         ValueKind::Map => {
             let mut out = serde_json::Map::new();
             for (k, v) in map_entries(value)? {
-                out.insert(pyrepr::str_of(&k), to_json(&v)?);
+                out.insert(pyrepr::str_of(&k), to_json_at(&v, depth + 1)?);
             }
             serde_json::Value::Object(out)
         }
         ValueKind::Seq | ValueKind::Iterable => {
             let mut out = Vec::new();
             for item in value.try_iter()? {
-                out.push(to_json(&item)?);
+                out.push(to_json_at(&item, depth + 1)?);
             }
             serde_json::Value::Array(out)
         }
@@ -294,6 +308,31 @@ mod tests {
         assert_eq!(to_json(&v).unwrap(), data);
         let keys: Vec<String> = v.try_iter().unwrap().map(|k| k.to_string()).collect();
         assert_eq!(keys, ["z", "a", "m"]);
+    }
+
+    #[test]
+    fn self_references_do_not_deadlock() {
+        let env = minijinja::Environment::new();
+        let l = list_from(vec![Value::from(1)]);
+        let d = dict_from(IndexMap::new());
+        let mut state = env.empty_state();
+        l.call_method(&mut state, "append", &[l.clone()]).unwrap();
+        assert_eq!(
+            l.call_method(&mut state, "count", &[l.clone()]).unwrap(),
+            Value::from(1)
+        );
+        l.call_method(&mut state, "remove", &[l.clone()]).unwrap();
+        l.call_method(&mut state, "sort", &[]).unwrap();
+        d.call_method(
+            &mut state,
+            "update",
+            &[Value::from_iter([("me", d.clone())])],
+        )
+        .unwrap();
+        assert!(d.call_method(&mut state, "get", &[d.clone()]).is_err());
+        assert!(d.get_item(&d).unwrap().is_undefined());
+        assert_eq!(crate::pyrepr::repr(&l), "[1]");
+        assert!(to_json(&d).is_err());
     }
 
     #[test]
