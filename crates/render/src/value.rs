@@ -316,12 +316,15 @@ mod tests {
         let l = list_from(vec![Value::from(1)]);
         let d = dict_from(IndexMap::new());
         let mut state = env.empty_state();
-        l.call_method(&mut state, "append", &[l.clone()]).unwrap();
+        l.call_method(&mut state, "append", std::slice::from_ref(&l))
+            .unwrap();
         assert_eq!(
-            l.call_method(&mut state, "count", &[l.clone()]).unwrap(),
+            l.call_method(&mut state, "count", std::slice::from_ref(&l))
+                .unwrap(),
             Value::from(1)
         );
-        l.call_method(&mut state, "remove", &[l.clone()]).unwrap();
+        l.call_method(&mut state, "remove", std::slice::from_ref(&l))
+            .unwrap();
         l.call_method(&mut state, "sort", &[]).unwrap();
         d.call_method(
             &mut state,
@@ -329,7 +332,10 @@ mod tests {
             &[Value::from_iter([("me", d.clone())])],
         )
         .unwrap();
-        assert!(d.call_method(&mut state, "get", &[d.clone()]).is_err());
+        assert!(
+            d.call_method(&mut state, "get", std::slice::from_ref(&d))
+                .is_err()
+        );
         assert!(d.get_item(&d).unwrap().is_undefined());
         assert_eq!(crate::pyrepr::repr(&l), "[1]");
         assert!(to_json(&d).is_err());
