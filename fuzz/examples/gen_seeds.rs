@@ -19,6 +19,7 @@ fn main() -> std::io::Result<()> {
         ("keys", salt_rs_fuzz::sample_keys()),
         ("types", salt_rs_fuzz::sample_types()),
         ("targeting", salt_rs_fuzz::sample_targets()),
+        ("yaml", salt_rs_fuzz::sample_yaml()),
     ];
     for (target, seeds) in sets {
         let dir = out.join(target);

@@ -433,3 +433,23 @@ fn client_replies() -> Vec<ClientReply> {
         ClientReply::Error("no".into()),
     ]
 }
+
+/// SLS and pillar documents for the `yaml` target: states, requisites,
+/// anchors and merges, block scalars, tags, flow style, odd scalars.
+pub fn sample_yaml() -> Vec<(String, Vec<u8>)> {
+    let docs: &[&str] = &[
+        "nginx:\n  pkg.installed:\n    - version: 1.24.0\n  service.running:\n    - enable: True\n    - require:\n      - pkg: nginx\n\n/etc/nginx/nginx.conf:\n  file.managed:\n    - source: salt://nginx/files/nginx.conf\n    - mode: 0644\n    - template: jinja\n",
+        "include:\n  - base.users\n  - .common\nextend:\n  ssh:\n    service.running:\n      - watch:\n        - file: /etc/ssh/sshd_config\n",
+        "base: &base\n  user: root\n  mode: '0644'\nf1:\n  <<: *base\n  mode: '0600'\nf2: {<<: [*base], group: wheel}\nlist: [*base, *base]\n",
+        "cmd:\n  cmd.run:\n    - name: |\n        set -e\n        echo \"yes: it's\" # not a comment\n    - unless: >-\n        test -f\n        /tmp/done\n",
+        "- !!str 123\n- !!int \"0644\"\n- !!float 1\n- !!binary aGVsbG8=\n- !!set {a, b}\n- !!pairs [x: 1, x: 2]\n- !!omap {a: 1}\n- ! 12\n",
+        "%YAML 1.1\n%TAG !e! tag:yaml.org,2002:\n---\na: !e!str 12\n? [complex]\n: key\n...\n",
+        "- yes\n- No\n- ~\n- 0x1F\n- 1_000\n- 1:30\n- 1.0e+3\n- 1e3\n- .inf\n- -.5\n- 2026-01-01\n- \"\\u00e9\\t\\x41\"\n- 'it''s'\n- 123456789012345678901234567890\n",
+        "1: int\n2.5: float\nyes: bool\n~: null\n\"a: b\": quoted\n=: value\n",
+        "--- 1\n--- [2]\n--- {a: 3}\n",
+    ];
+    docs.iter()
+        .enumerate()
+        .map(|(i, d)| (format!("doc_{i}"), d.as_bytes().to_vec()))
+        .collect()
+}

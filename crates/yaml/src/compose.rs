@@ -168,6 +168,21 @@ impl<'a> Composer<'a> {
                 }
                 Event::Anchor(id, name) => {
                     let mark = Mark::from_marker(&span.start);
+                    // libyaml allows only ASCII letters, digits, `-` and `_`.
+                    if let Some(bad) = name
+                        .chars()
+                        .position(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                    {
+                        let at = Mark {
+                            line: mark.line,
+                            col: mark.col + 1 + bad,
+                        };
+                        return Err(error_at(
+                            self.source,
+                            at,
+                            "did not find expected alphabetic or numeric character (anchor names are letters, digits, '-' and '_')",
+                        ));
+                    }
                     if let Some(first) = anchor_names.get(name.as_ref()) {
                         return Err(error_at(
                             self.source,
@@ -320,9 +335,39 @@ fn explicit_key_before(before: &str) -> bool {
 }
 
 fn scan_error(source: &str, e: &ScanError) -> Error {
+    let mark = Mark::from_marker(e.marker());
+    if matches!(e.kind(), ErrorKind::TabInPlainScalar) {
+        // The parser points at the scalar; libyaml (and the user) at the tab
+        // that starts a following line.
+        if let Some(tab) = tab_in_indentation_after(source, mark.line) {
+            return error_at(
+                source,
+                tab,
+                "found a tab character that violates indentation (YAML indents with spaces only)",
+            );
+        }
+    }
     let message = match e.kind() {
         ErrorKind::UnknownAnchor => "found undefined alias".to_owned(),
+        ErrorKind::TabInBlockIndentation | ErrorKind::TabInIndentation => {
+            "found a tab character in indentation (YAML indents with spaces only)".to_owned()
+        }
         kind => kind.to_string(),
     };
-    error_at(source, Mark::from_marker(e.marker()), message)
+    error_at(source, mark, message)
+}
+
+/// The first tab in the leading whitespace of a line after `line`.
+fn tab_in_indentation_after(source: &str, line: usize) -> Option<Mark> {
+    source
+        .split('\n')
+        .enumerate()
+        .skip(line)
+        .find_map(|(i, text)| {
+            let indent = text.len() - text.trim_start_matches([' ', '\t']).len();
+            text[..indent].find('\t').map(|at| Mark {
+                line: i + 1,
+                col: text[..at].chars().count() + 1,
+            })
+        })
 }

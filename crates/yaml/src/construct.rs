@@ -285,19 +285,23 @@ impl Constructor<'_, '_> {
         let pairs = pairs.clone();
         let mut out = Map::new();
         let mut seen: HashSet<KeyId> = HashSet::new();
-        // Text key -> the Python form of the key that produced it.
-        let mut texts: HashMap<String, String> = HashMap::new();
+        // Text of a non-string key -> that key's Python form (a string key
+        // is its own text).
+        let mut non_str: HashMap<String, String> = HashMap::new();
         for (k, v) in pairs {
             let key_mark = doc.nodes[k].mark;
             let key = self.key(doc, k, depth + 1, copy, id)?;
             let value = self.value(doc, v, depth + 1, copy, id)?;
             let value = if set { Value::Null } else { value };
-            let id = self.key_id(&key);
-            if !seen.insert(id) {
+            if !seen.insert(key_id(&key)) {
                 return Err(self.err(key_mark, format!("found conflicting ID '{}'", py_str(&key))));
             }
             let text = json_key(&key);
-            if let Some(first) = texts.get(&text) {
+            if out.contains_key(&text) {
+                let first = non_str
+                    .get(&text)
+                    .cloned()
+                    .unwrap_or_else(|| format!("'{text}'"));
                 return Err(self.err(
                     key_mark,
                     format!(
@@ -306,7 +310,9 @@ impl Constructor<'_, '_> {
                     ),
                 ));
             }
-            texts.insert(text.clone(), py_repr(&key));
+            if !matches!(key, Py::Str(_)) {
+                non_str.insert(text.clone(), py_repr(&key));
+            }
             out.insert(text, value);
         }
         Ok(Value::Object(out))
@@ -347,25 +353,6 @@ impl Constructor<'_, '_> {
             mark,
             format!("found unacceptable key: {what} cannot be a mapping key{hint}"),
         ))
-    }
-
-    fn key_id(&self, key: &Py) -> KeyId {
-        match key {
-            Py::None => KeyId::None,
-            Py::Bool(b) => KeyId::Int(i128::from(*b)),
-            Py::Int(Int::Small(i)) => KeyId::Int(*i),
-            Py::Int(Int::Big(s)) => KeyId::Big(s.clone()),
-            // PyYAML builds every `.nan` as the same float object, and a
-            // dict finds a key by identity first: two NaN keys collide.
-            Py::Float(f) if f.is_nan() => KeyId::Nan,
-            Py::Float(f) if f.fract() == 0.0 && f.abs() < 1e38 => {
-                // Integral and well inside i128: the cast is exact.
-                #[allow(clippy::cast_possible_truncation)]
-                KeyId::Int(*f as i128)
-            }
-            Py::Float(f) => KeyId::Float(f.to_bits()),
-            Py::Str(s) => KeyId::Str(s.clone()),
-        }
     }
 
     /// Salt's `flatten_mapping`: `<<` keys are removed and the pairs of the
@@ -569,6 +556,26 @@ fn int_to_json(i: Int) -> Value {
             }
         }
         Int::Big(s) => Value::String(s),
+    }
+}
+
+/// Python's key equality for `key`.
+fn key_id(key: &Py) -> KeyId {
+    match key {
+        Py::None => KeyId::None,
+        Py::Bool(b) => KeyId::Int(i128::from(*b)),
+        Py::Int(Int::Small(i)) => KeyId::Int(*i),
+        Py::Int(Int::Big(s)) => KeyId::Big(s.clone()),
+        // PyYAML builds every `.nan` as the same float object, and a
+        // dict finds a key by identity first: two NaN keys collide.
+        Py::Float(f) if f.is_nan() => KeyId::Nan,
+        Py::Float(f) if f.fract() == 0.0 && f.abs() < 1e38 => {
+            // Integral and well inside i128: the cast is exact.
+            #[allow(clippy::cast_possible_truncation)]
+            KeyId::Int(*f as i128)
+        }
+        Py::Float(f) => KeyId::Float(f.to_bits()),
+        Py::Str(s) => KeyId::Str(s.clone()),
     }
 }
 

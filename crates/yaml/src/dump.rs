@@ -32,6 +32,7 @@ pub enum DumpStyle {
 /// Everything `dump_with` can vary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DumpOptions {
+    /// Flow or block collections.
     pub style: DumpStyle,
     /// Spaces per level; libyaml honours 2 to 9 and uses 2 otherwise.
     pub indent: usize,

@@ -24,7 +24,7 @@
 //! Errors carry a 1-based line and column, a message and the offending source
 //! line; no input panics. Aliases are copied, within [`Limits`].
 //!
-//! Dumping: [`dump`] is `salt.utils.yaml.safe_dump` (libyaml's emitter), used
+//! Dumping: [`dump()`] is `salt.utils.yaml.safe_dump` (libyaml's emitter), used
 //! by `--out yaml` and the Jinja `yaml` filter ([`format_yaml`]);
 //! [`yaml_dquote`], [`yaml_squote`] and [`yaml_encode`] are Salt's filters of
 //! those names.

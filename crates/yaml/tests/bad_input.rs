@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use salt_yaml::{Limits, load, load_all, load_with};
+use salt_yaml::{DumpStyle, Limits, dump, load, load_all, load_with};
 
 /// The classic "billion laughs": nine levels of ten aliases each.
 fn billion_laughs() -> String {
@@ -212,8 +212,15 @@ fn mutated_documents_never_panic() {
             }
         }
         let doc: String = chars.into_iter().collect();
-        if let Err(e) = load(&doc) {
-            assert!(e.line >= 1 && e.col >= 1, "{doc:?}: {e:?}");
+        match load(&doc) {
+            Err(e) => assert!(e.line >= 1 && e.col >= 1, "{doc:?}: {e:?}"),
+            // Whatever loads, dumps to YAML that loads back the same.
+            Ok(v) => {
+                for style in [DumpStyle::Block, DumpStyle::Flow, DumpStyle::Default] {
+                    let text = dump(&v, style);
+                    assert_eq!(load(&text).ok().as_ref(), Some(&v), "{doc:?} -> {text:?}");
+                }
+            }
         }
     }
 }
