@@ -212,9 +212,12 @@ fn rewrite_tags(source: &str, name: &str, syntax: &SyntaxConfig) -> Option<(Stri
                 _ => None,
             }
         } else if tag == "endload" && inner.len() == 1 {
+            // The block delimiters without their whitespace-control marks.
+            let bs = open.trim_end_matches(['-', '+']);
+            let be = close.trim_start_matches(['-', '+']);
             load_stack.pop().map(|(target, fmt)| {
                 format!(
-                    "{open} endset %}}{{% set {target} = {LOAD_FN}(\"{fmt}\", {target}) {close}"
+                    "{open} endset {be}{bs} set {target} = {LOAD_FN}(\"{fmt}\", {target}) {close}"
                 )
             })
         } else if tag == "profile" || tag == "endprofile" {
@@ -546,6 +549,19 @@ mod tests {
         assert_eq!(
             rw("{{ '%s' % f(x)[0] }}"),
             "{{ __salt_pyfmt('%s' , f(x)[0]) }}"
+        );
+    }
+
+    #[test]
+    fn load_tags_with_other_delimiters() {
+        let syntax = SyntaxConfig::builder()
+            .block_delimiters("<%", "%>")
+            .build()
+            .unwrap();
+        let out = rewrite("<% load_text as t %>x<% endload %>", "t", &syntax).source;
+        assert_eq!(
+            out,
+            "<% set t %>x<% endset %><% set t = __salt_load(\"text\", t) %>"
         );
     }
 
