@@ -21,7 +21,36 @@
 //! holding `{{ ... }}` prints as that text (CVE-2021-25283).
 //!
 //! Rendering does no I/O of its own: files come from [`Host::get_file`],
-//! function calls go to [`Host::call`].
+//! function calls go to [`Host::call`]. The host is passed as an
+//! `Arc<dyn Host>` because minijinja's loader and template objects must own
+//! what they call (`'static`).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use serde_json::{json, Map, Value};
+//! use salt_render::{Context, Host, render_sls};
+//!
+//! struct NoHost;
+//! impl Host for NoHost {
+//!     fn call(&self, fun: &str, _: Vec<Value>, _: Map<String, Value>) -> Result<Value, String> {
+//!         Err(format!("'{fun}' is not available."))
+//!     }
+//!     fn get_file(&self, _: &str, _: &str) -> Result<Option<String>, String> {
+//!         Ok(None)
+//!     }
+//! }
+//!
+//! let host: Arc<dyn Host> = Arc::new(NoHost);
+//! let cx = Context {
+//!     grains: json!({"os_family": "Debian"}),
+//!     saltenv: "base".into(),
+//!     sls: Some("web".into()),
+//!     ..Context::default()
+//! };
+//! let text = "{% set pkgs = [] %}{% do pkgs.append('nginx') %}\nweb:\n  pkg.installed:\n    - pkgs: {{ pkgs }}\n    - os: {{ grains.os_family }}\n";
+//! let data = render_sls(&host, &cx, text).unwrap();
+//! assert_eq!(data, json!({"web": {"pkg.installed": [{"pkgs": ["nginx"]}, {"os": "Debian"}]}}));
+//! ```
 
 #![forbid(unsafe_code)]
 // RenderError is a plain struct of owned fields (file, message, snippet,
