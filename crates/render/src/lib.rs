@@ -6,7 +6,7 @@
 //!
 //! * the context variables (`grains`, `pillar`, `opts`, `saltenv`, `sls`,
 //!   `slspath`, `sls_path`, `slsdotpath`, `slscolonpath`, `tpldir`,
-//!   `tplpath`, `tplfile`, `tpldot`: [`context`]) and the `salt` object
+//!   `tplpath`, `tplfile`, `tpldot`: [`Context`], [`sls_context`]) and the `salt` object
 //!   calling the [`Host`]'s functions (`salt_obj.rs`);
 //! * `{% include %}`, `{% import %}`, `{% from ... import ... %}` and
 //!   Salt's `import_yaml`/`import_json`/`import_text` and
