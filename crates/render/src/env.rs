@@ -260,6 +260,11 @@ fn install_loader(
 
 fn install_globals(env: &mut Environment<'static>, host: &Arc<dyn Host>, cx: &Context) {
     env.add_global("salt", Value::from_object(SaltObject::new(host.clone())));
+    // Salt's `ifelse` global is the `match.ifelse` execution function.
+    env.add_global(
+        "ifelse",
+        crate::salt_obj::function(host.clone(), "match.ifelse"),
+    );
     env.add_global("grains", from_json(&object_or_empty(&cx.grains)));
     env.add_global("pillar", from_json(&object_or_empty(&cx.pillar)));
     env.add_global("opts", from_json(&object_or_empty(&cx.opts)));

@@ -66,6 +66,15 @@ impl Object for SaltObject {
     }
 }
 
+/// One host function as a template value (for globals that are execution
+/// functions in Salt, such as `ifelse`, which is `match.ifelse`).
+pub fn function(host: Arc<dyn Host>, name: &str) -> Value {
+    Value::from_object(SaltFunction {
+        host,
+        name: name.to_owned(),
+    })
+}
+
 /// `salt.<module>`: attribute access gives its functions.
 struct SaltModule {
     host: Arc<dyn Host>,

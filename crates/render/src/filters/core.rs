@@ -1,6 +1,6 @@
 //! Jinja builtins whose minijinja version differs from Jinja2 in a way Salt
 //! templates notice: `default` with `boolean=`, `list` and `dict` giving
-//! mutable containers, `odict`, `raise`, `ifelse`.
+//! mutable containers, `odict`, `raise`.
 
 use indexmap::IndexMap;
 use minijinja::value::{Value, ValueKind};
@@ -20,7 +20,6 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("dict", dict);
     env.add_function("odict", dict);
     env.add_function("raise", raise);
-    env.add_function("ifelse", ifelse);
 }
 
 /// `default(value, default_value='', boolean=False)`.
@@ -165,14 +164,4 @@ fn dict(args: Args) -> Result<Value, Error> {
 /// `raise('message')`: fails the render with that message.
 fn raise(msg: Value) -> Result<Value, Error> {
     Err(Error::new(ErrorKind::InvalidOperation, msg.to_string()))
-}
-
-/// `ifelse('os_family', 'Debian', 'debian-value', 'RedHat', ..., default)`:
-/// Salt's `salt.utils.data.ifelse` is not a template-only global; kept for
-/// the few formulas that call it through grains.
-fn ifelse(_args: Args) -> Result<Value, Error> {
-    Err(Error::new(
-        ErrorKind::InvalidOperation,
-        "ifelse() is not supported by salt-rs yet",
-    ))
 }
