@@ -1,6 +1,8 @@
 //! Jinja builtins whose minijinja version differs from Jinja2 in a way Salt
 //! templates notice: `default` with `boolean=`, `list` and `dict` giving
-//! mutable containers, `odict`, `raise`.
+//! mutable containers, `int`/`float` falling back to their default instead
+//! of failing, `truncate` with positional arguments, and Salt's `odict` and
+//! `raise` globals.
 
 use indexmap::IndexMap;
 use minijinja::value::{Value, ValueKind};
