@@ -66,7 +66,7 @@ impl Bus {
 /// Salt's tag matching for `state.event`: a glob (fnmatch), or else a
 /// regular expression matching the whole tag.
 pub fn tag_matches(tag: &str, pattern: &str) -> bool {
-    if salt_target::fnmatch(tag, pattern) {
+    if salt_target::fnmatchcase(tag, pattern) {
         return true;
     }
     regex::Regex::new(&format!(r"\A(?:{pattern})\z")).is_ok_and(|re| re.is_match(tag))

@@ -39,9 +39,9 @@ use serde_json::Value;
 
 pub use error::TargetError;
 
-/// Python `fnmatch.fnmatchcase`: shell-style wildcards (`*` also matches
-/// `/`), case-sensitive, never an error.
-pub fn fnmatch(text: &str, pattern: &str) -> bool {
+/// Python's `fnmatch.fnmatchcase(text, pattern)`: shell wildcards, case
+/// sensitive (`grains.filter_by` matches grain values with it).
+pub fn fnmatchcase(text: &str, pattern: &str) -> bool {
     fnmatch::Pattern::new(pattern).matches(text)
 }
 
