@@ -105,8 +105,17 @@ async fn run(a: SaltArgs) -> Result<u8, String> {
         limit: cfg.max_message_size,
         timeout: Duration::from_secs(a.timeout.unwrap_or(cfg.timeout)),
         gather: Duration::from_secs(cfg.gather_job_timeout),
-        fmt: a.output.format(Format::Nested)?,
-        opts: a.output.options(a.static_),
+        fmt: a.output.format(crate::publish::default_format(
+            a.function.as_deref().unwrap_or(""),
+        ))?,
+        opts: salt_output::Options {
+            highstate: a.output.highstate(&crate::publish::StateOutputConfig {
+                state_output: cfg.state_output.clone(),
+                state_verbose: cfg.state_verbose,
+                state_output_diff: cfg.state_output_diff,
+            })?,
+            ..a.output.options(a.static_)
+        },
         out: a.output.sink()?,
         verbose: a.verbose,
         hide_timeout: a.hide_timeout,
