@@ -188,10 +188,8 @@ pub(crate) fn merge_tops(tops: &Tops) -> Result<(Top, HashMap<String, Vec<String
                                     ignore_missing = true;
                                 }
                             }
-                            Value::String(s) => {
-                                if !states.contains(s) {
-                                    states.push(s.clone());
-                                }
+                            Value::String(s) if !states.contains(s) => {
+                                states.push(s.clone());
                             }
                             _ => {}
                         }
