@@ -296,7 +296,7 @@ pub fn verify_tops(top: &Top) -> Vec<String> {
                             if !truthy(val) {
                                 errors.push(format!(
                                     "Improperly formatted top file matcher in saltenv {}: {} file",
-                                    crate::pyrepr::py_repr(slsmod),
+                                    ordered_repr(slsmod),
                                     py_str(val)
                                 ));
                             }
@@ -548,6 +548,32 @@ fn python_iter(v: &Value) -> Vec<Value> {
     }
 }
 
+/// `repr()` of rendered data as Salt holds it: YAML mappings are
+/// `OrderedDict`s (`OrderedDict([('match', '')])`).
+fn ordered_repr(v: &Value) -> String {
+    match v {
+        Value::Object(m) if m.is_empty() => "OrderedDict()".to_owned(),
+        Value::Object(m) => {
+            let pairs: Vec<String> = m
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "({}, {})",
+                        crate::pyrepr::py_repr(&Value::String(k.clone())),
+                        ordered_repr(v)
+                    )
+                })
+                .collect();
+            format!("OrderedDict([{}])", pairs.join(", "))
+        }
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(ordered_repr).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => crate::pyrepr::py_repr(other),
+    }
+}
+
 fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
@@ -664,7 +690,7 @@ mod tests {
         assert_eq!(
             show_top(&opts("merge"), &bad, &facts(&g)).unwrap(),
             ShowTop::Errors(vec![
-                "Improperly formatted top file matcher in saltenv {'match': ''}:  file".into(),
+                "Improperly formatted top file matcher in saltenv OrderedDict([('match', '')]):  file".into(),
                 "Environment base contains an empty sls index".into(),
             ])
         );
