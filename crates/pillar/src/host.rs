@@ -31,6 +31,21 @@ pub trait Functions: Send + Sync {
     }
 }
 
+/// A closure is a function table: `|fun, args, kwargs| ...`.
+impl<F> Functions for F
+where
+    F: Fn(&str, Vec<Value>, Map<String, Value>) -> Result<Value, String> + Send + Sync,
+{
+    fn call(
+        &self,
+        fun: &str,
+        args: Vec<Value>,
+        kwargs: Map<String, Value>,
+    ) -> Result<Value, String> {
+        self(fun, args, kwargs)
+    }
+}
+
 /// No functions at all: every `salt[...]` call fails with Salt's
 /// "'mod.fun' is not available." message.
 #[derive(Debug, Clone, Copy, Default)]
