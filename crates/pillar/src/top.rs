@@ -32,7 +32,7 @@ impl Compiler<'_> {
     pub(crate) fn get_tops(&self, envs: &[String], problems: &mut Vec<Problem>) -> Tops {
         let mut tops: Tops = IndexMap::new();
         for env in envs {
-            match self.roots.read(env, &self.cfg.state_top) {
+            match self.roots.read(env, state_top(&self.cfg.state_top)) {
                 Ok(Some((path, text))) => match self.render_top(env, &path, &text) {
                     Ok(data) => tops.entry(env.clone()).or_default().push(data),
                     Err(error) => {
@@ -126,6 +126,14 @@ impl Compiler<'_> {
         };
         render_sls(&self.host, &cx, text)
     }
+}
+
+/// `state_top` as a path under the root: `salt://top.sls` and `/top.sls`
+/// are `top.sls`.
+fn state_top(name: &str) -> &str {
+    name.strip_prefix("salt://")
+        .unwrap_or(name)
+        .trim_start_matches('/')
 }
 
 /// Salt's `Pillar.merge_tops` + `sort_top_targets`. Returns the merged top
@@ -319,6 +327,13 @@ mod tests {
 
     fn tops(v: Value) -> Tops {
         serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn state_top_forms() {
+        assert_eq!(state_top("salt://top.sls"), "top.sls");
+        assert_eq!(state_top("/tops/main.sls"), "tops/main.sls");
+        assert_eq!(state_top("top.sls"), "top.sls");
     }
 
     #[test]
