@@ -216,8 +216,7 @@ pub fn compile_all(cfg: &PillarConfig, req: &PillarRequest<'_>) -> Compiled {
         "pillarenv".into(),
         pillarenv.clone().map_or(Value::Null, Value::String),
     );
-    opts.entry("renderer")
-        .or_insert_with(|| Value::String(cfg.renderer.clone()));
+    opts.insert("renderer".into(), Value::String(cfg.renderer.clone()));
 
     // `_get_envs`: base, then the configured environments.
     let mut envs = vec!["base".to_owned()];
