@@ -81,6 +81,8 @@ async fn run(a: CallArgs) -> Result<u8, String> {
         jid: None,
         jobs: Arc::new(JobTable::new()),
         cancel,
+        pillar: Default::default(),
+        pillar_source: None,
     };
     let res = match salt_exec::parse_call(&a.function, args, kwargs) {
         Ok(call) => call.call(&cx).await,

@@ -48,6 +48,38 @@ pub struct Ctx {
     /// Where `event.send` puts events: the link to the master that sent
     /// the job. `None` for `salt-rs-call --local`.
     pub events: Option<EventSink>,
+    /// The minion's pillar as the master compiled it for this minion
+    /// (`pillar.get`, `pillar.item`, `pillar.raw`, templates). Empty when
+    /// the minion has none yet.
+    pub pillar: Arc<Map<String, Value>>,
+    /// Where `pillar.items` gets a freshly compiled pillar (the master, or
+    /// local compilation for `salt-rs-call --local`). `None`: those
+    /// functions read `pillar` instead.
+    pub pillar_source: Option<Arc<dyn PillarSource>>,
+}
+
+/// A freshly compiled pillar, on request: Salt's `pillar.items` asks the
+/// master to compile the minion's pillar again each time.
+pub trait PillarSource: Send + Sync + std::fmt::Debug {
+    /// Compiles the minion's pillar now. A pillar that failed to compile
+    /// is `Ok` with only `_errors` in it (what the master sends); `Err` is
+    /// for a master that could not be asked.
+    fn fresh(&self, req: FreshPillar) -> FreshFuture<'_>;
+}
+
+/// What [`PillarSource::fresh`] returns: the compiled pillar, later.
+pub type FreshFuture<'a> =
+    std::pin::Pin<Box<dyn Future<Output = Result<Map<String, Value>, String>> + Send + 'a>>;
+
+/// What a fresh pillar is asked for with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FreshPillar {
+    /// `pillar='{...}'`: merged over the compiled pillar.
+    pub overrides: Option<Map<String, Value>>,
+    /// `pillarenv=`: compile only this pillar environment.
+    pub pillarenv: Option<String>,
+    /// `saltenv=` (the pillarenv with `pillarenv_from_saltenv`).
+    pub saltenv: Option<String>,
 }
 
 /// Events (tag, data) on their way from a job to the master.

@@ -85,6 +85,9 @@ async fn run_job(m: &Arc<Minion>, p: &Publish, events: EventSink) -> JobReturn {
         jobs: m.jobs.clone(),
         cancel,
         events: Some(events),
+        // Filled once the master sends pillar (the lead wires it).
+        pillar: Default::default(),
+        pillar_source: None,
     };
     let res = match salt_exec::parse_call(&p.fun, p.arg.clone(), p.kwarg.clone()) {
         Ok(call) => call.call(&cx).await,

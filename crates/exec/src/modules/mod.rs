@@ -3,9 +3,12 @@
 //! and its tests. The registry (`registry.rs`) lists them.
 
 pub mod cmd;
+pub mod defaults;
 pub mod event;
 pub mod grains;
+pub mod pillar;
 pub mod saltutil;
+pub mod slsutil;
 pub mod sys;
 pub mod test;
 
@@ -27,6 +30,8 @@ pub(crate) fn test_ctx() -> crate::Ctx {
         jobs: Arc::new(crate::JobTable::new()),
         cancel: tokio_util::sync::CancellationToken::new(),
         events: None,
+        pillar: Arc::new(serde_json::Map::new()),
+        pillar_source: None,
     }
 }
 
