@@ -76,6 +76,8 @@ async fn run(a: CallArgs) -> Result<u8, String> {
     });
     let cx = Ctx {
         events: None,
+        master: None,
+        pillar_cell: None,
         id,
         grains: Arc::new(grains),
         jid: None,

@@ -80,6 +80,28 @@ pub struct MinionConfig {
     /// `state_output`: the highstate outputter's layout (full, terse,
     /// mixed, changes, filter; `_id` variants). Default full.
     pub state_output: Option<String>,
+    /// `pillar_source_merging_strategy`: smart (default), recurse,
+    /// aggregate, overwrite, list or none.
+    pub pillar_source_merging_strategy: String,
+    /// `pillar_merge_lists`: lists from several pillar files merge instead
+    /// of replacing each other. Default false.
+    pub pillar_merge_lists: bool,
+    /// `pillar_includes_override_sls`: included pillar files win over the
+    /// including one. Default false.
+    pub pillar_includes_override_sls: bool,
+    /// `pillar_safe_render_error`: a pillar render error reaches the minion
+    /// only as "Rendering SLS 'x' failed. Please see master log for
+    /// details." Default true.
+    pub pillar_safe_render_error: bool,
+    /// `pillarenv`: the only pillar environment read. Default: all.
+    pub pillarenv: Option<String>,
+    /// `pillarenv_from_saltenv`: a run's saltenv is its pillarenv.
+    pub pillarenv_from_saltenv: bool,
+    /// `state_top`: the top file's name. Default `top.sls`.
+    pub state_top: String,
+    /// `renderer`: the pipe for SLS files without a `#!` line. Default
+    /// `jinja|yaml`.
+    pub renderer: String,
     /// `state_verbose`: `False` hides states that succeeded without
     /// changes. Default true.
     pub state_verbose: Option<bool>,
@@ -115,6 +137,14 @@ impl MinionConfig {
             heartbeat_interval: 5,
             max_message_size: crate::DEFAULT_MAX_MESSAGE_SIZE,
             state_output: None,
+            pillar_source_merging_strategy: "smart".to_owned(),
+            pillar_merge_lists: false,
+            pillar_includes_override_sls: false,
+            pillar_safe_render_error: true,
+            pillarenv: None,
+            pillarenv_from_saltenv: false,
+            state_top: "top.sls".to_owned(),
+            renderer: "jinja|yaml".to_owned(),
             state_verbose: None,
             state_output_diff: None,
         }

@@ -17,6 +17,7 @@ mod cli_args;
 pub mod de;
 mod error;
 mod jobs;
+pub mod master;
 pub mod modules;
 mod registry;
 mod shlex;
@@ -29,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 pub use cli_args::{parse_cli_args, yamlify_arg};
 pub use error::ExecError;
 pub use jobs::{JobGuard, JobTable, RunningJob};
+pub use master::{Asked, MasterClient};
 pub use registry::{ExecCall, ExecFn, IntoReturn, Ret, Returned, list_functions, parse_call};
 
 /// Everything a function may know about where it runs. Passed to every call;
@@ -56,7 +58,37 @@ pub struct Ctx {
     /// local compilation for `salt-rs-call --local`). `None`: those
     /// functions read `pillar` instead.
     pub pillar_source: Option<Arc<dyn PillarSource>>,
+    /// The master that sent the job, for questions (fresh pillar). `None`
+    /// for `salt-rs-call --local`.
+    pub master: Option<MasterClient>,
+    /// The minion's pillar between jobs: `saltutil.refresh_pillar` puts a
+    /// fresh one here for the jobs that follow. `None` outside a minion.
+    pub pillar_cell: Option<PillarCell>,
 }
+
+impl Ctx {
+    /// A context for running functions on this host outside any job:
+    /// no jid, no master, empty pillar, a fresh job table and token. The
+    /// minion and salt-rs-call fill in what they have with struct update
+    /// syntax (`Ctx { jid: Some(j), ..Ctx::local(id, grains) }`).
+    pub fn local(id: salt_types::MinionId, grains: Arc<Map<String, Value>>) -> Self {
+        Ctx {
+            id,
+            grains,
+            jid: None,
+            jobs: Arc::new(JobTable::new()),
+            cancel: CancellationToken::new(),
+            events: None,
+            pillar: Arc::new(Map::new()),
+            pillar_source: None,
+            master: None,
+            pillar_cell: None,
+        }
+    }
+}
+
+/// The minion's current pillar, shared by its jobs.
+pub type PillarCell = Arc<std::sync::RwLock<Arc<Map<String, Value>>>>;
 
 /// A freshly compiled pillar, on request: Salt's `pillar.items` asks the
 /// master to compile the minion's pillar again each time.

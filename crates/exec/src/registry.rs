@@ -83,6 +83,7 @@ exec_registry! {
     "pillar.raw"         => PillarRaw(modules::pillar::Raw),
     "saltutil.find_job"  => SaltutilFindJob(modules::saltutil::FindJob),
     "saltutil.kill_job"  => SaltutilKillJob(modules::saltutil::KillJob),
+    "saltutil.refresh_pillar" => SaltutilRefreshPillar(modules::saltutil::RefreshPillar),
     "saltutil.running"   => SaltutilRunning(modules::saltutil::Running),
     "slsutil.merge"      => SlsutilMerge(modules::slsutil::Merge),
     "slsutil.update"     => SlsutilUpdate(modules::slsutil::Update),

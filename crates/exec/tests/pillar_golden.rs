@@ -8,23 +8,19 @@ use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use salt_exec::{Ctx, JobTable, parse_call, parse_cli_args};
+use salt_exec::{Ctx, parse_call, parse_cli_args};
 use serde_json::{Map, Value};
-use tokio_util::sync::CancellationToken;
 
 fn ctx(dir: &Path, pillar: Map<String, Value>) -> Ctx {
     let mut grains: Map<String, Value> =
         serde_json::from_str(&fs::read_to_string(dir.join("grains.json")).unwrap()).unwrap();
     grains.insert("id".into(), Value::String("minion1".into()));
     Ctx {
-        id: salt_types::MinionId::parse("minion1").unwrap(),
-        grains: Arc::new(grains),
-        jid: None,
-        jobs: Arc::new(JobTable::new()),
-        cancel: CancellationToken::new(),
-        events: None,
         pillar: Arc::new(pillar),
-        pillar_source: None,
+        ..Ctx::local(
+            salt_types::MinionId::parse("minion1").unwrap(),
+            Arc::new(grains),
+        )
     }
 }
 

@@ -32,6 +32,8 @@ pub(crate) fn test_ctx() -> crate::Ctx {
         events: None,
         pillar: Arc::new(serde_json::Map::new()),
         pillar_source: None,
+        master: None,
+        pillar_cell: None,
     }
 }
 
