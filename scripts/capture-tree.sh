@@ -12,7 +12,10 @@
 # written into the `grains:` key of a throwaway minion config, where they
 # override the machine's own) and sls.txt (the SLS names to show). The
 # templates of the host's file.managed states are rendered into rendered/
-# (scripts/render-tree-templates.py). Needs
+# (scripts/render-tree-templates.py). variants.txt, where present, lists
+# `NAME SLS PILLAR_JSON` lines: state.show_sls SLS with that pillar override
+# (the tree's other branches: cfssl, flannel, ...) into
+# show_sls/SLS@NAME.json, its templates into variants/NAME/. Needs
 # salt-lab's venv (/work/shared/tools/salt-lab install). salt-call runs
 # inside a fresh network namespace when `unshare -n` works, so that nothing
 # the tree names (package repositories, download URLs) is ever contacted;
@@ -65,6 +68,13 @@ capture() {
   fi
 }
 
+# render HOST STATES_JSON OUT_DIR [PILLAR_JSON]: the templates those states name.
+render() {
+  local host=$1; shift
+  "${NETNS[@]}" "$PY" "$ROOT/scripts/render-tree-templates.py" "$LAB/$host" "$host" \
+    "$ROOT/states" "$ROOT/pillar" "$@" 2> >(grep -v 'DeprecationWarning\|^  import ' >&2)
+}
+
 if [ "${1:-}" = call ]; then
   shift
   host=$1; shift
@@ -91,9 +101,15 @@ for host in "${hosts[@]}"; do
     capture "$host" "show_sls/$sls.json" state.show_sls "$sls"
   done <"$dir/sls.txt"
   capture "$host" highstate.test.json state.apply test=True
-  rm -rf "$dir/rendered"
-  "${NETNS[@]}" "$PY" "$ROOT/scripts/render-tree-templates.py" "$LAB/$host" "$host" \
-    "$ROOT/states" "$ROOT/pillar" "$dir/show_lowstate.json" "$dir/rendered"
+  rm -rf "$dir/rendered" "$dir/variants"
+  render "$host" "$dir/show_lowstate.json" "$dir/rendered"
+  if [ -f "$dir/variants.txt" ]; then
+    while read -r name sls override; do
+      [ -z "$name" ] || [ "${name#\#}" != "$name" ] && continue
+      capture "$host" "show_sls/$sls@$name.json" state.show_sls "$sls" "pillar=$override"
+      render "$host" "$dir/show_sls/$sls@$name.json" "$dir/variants/$name" "$override"
+    done <"$dir/variants.txt"
+  fi
 done
 # Masks nothing: durations and start times in highstate.test.json differ
 # from run to run, and test-mode comments depend on what the capturing
