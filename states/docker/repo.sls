@@ -2,6 +2,9 @@
 # Docker's package repository (000 installed docker from the distribution;
 # current docker-ce and containerd.io come from here or a mirror of it set in
 # pillar docker:repo_base_url).
+include:
+  - common.packages
+
 docker-repo:
   pkgrepo.managed:
 {%- if grains['os_family'] == 'Debian' %}
@@ -9,6 +12,9 @@ docker-repo:
     - file: {{ docker.repo_file }}
     - key_url: {{ docker.repo_base_url }}/{{ docker.repo_distro }}/gpg
     - aptkey: False
+    - require:
+      - file: common-apt-keyrings
+      - pkg: common-packages
 {%- else %}
     - name: docker-ce-stable
     - humanname: Docker CE Stable - $basearch

@@ -2,6 +2,9 @@
 # The Kubernetes package repository for this minor version (001 used the
 # aliyun mirror of the old Google repo; pkgs.k8s.io or a mirror of it in
 # pillar k8s:repo_base_url now).
+include:
+  - common.packages
+
 kubernetes-repo:
   pkgrepo.managed:
 {%- if grains['os_family'] == 'Debian' %}
@@ -9,6 +12,9 @@ kubernetes-repo:
     - file: {{ k8s.repo_file }}
     - key_url: {{ k8s.repo_url }}Release.key
     - aptkey: False
+    - require:
+      - file: common-apt-keyrings
+      - pkg: common-packages
 {%- else %}
     - name: kubernetes
     - humanname: Kubernetes
