@@ -167,7 +167,7 @@ cmd_fn!(
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Run,
     Shell,
     RunStdout,
@@ -200,7 +200,7 @@ struct Outcome {
     timed_out: bool,
 }
 
-async fn run_mode(
+pub(crate) async fn run_mode(
     opts: CmdOpts,
     mode: Mode,
     cancel: &CancellationToken,
