@@ -233,6 +233,13 @@ pub(crate) async fn run_mode(
     }
     let value = match mode {
         Mode::Run | Mode::Shell | Mode::RunStdout => Value::String(out.stdout),
+        // Salt builds the timed-out return in another order.
+        Mode::RunAll if out.timed_out => json!({
+            "stdout": out.stdout,
+            "stderr": out.stderr,
+            "retcode": out.retcode,
+            "pid": out.pid,
+        }),
         Mode::RunAll => json!({
             "pid": out.pid,
             "retcode": out.retcode,
