@@ -85,7 +85,11 @@ impl Run {
 }
 
 fn new_run(cx: &RunCtx<'_>, kwargs: Map<String, Value>) -> Result<StateReturn, StateError> {
-    let names: Vec<Value> = kwargs.keys().map(|k| Value::String(k.clone())).collect();
+    let mut names: Vec<Value> = kwargs.keys().map(|k| Value::String(k.clone())).collect();
+    if cx.reqs.is_some() {
+        // Salt hands `mod_watch` its requisites as the keyword `__reqs__`.
+        names.push(json!("__reqs__"));
+    }
     let mut ret = Map::new();
     ret.insert("name".into(), Value::Array(names));
     ret.insert("changes".into(), json!({}));
