@@ -76,6 +76,12 @@ impl ExecFn for List {
         }
         let saltenv = self.saltenv.as_deref().unwrap_or("base");
         let cached = cache(&self.name, saltenv, cx).await?;
+        self.list(&cached).map_err(|e| with_location(e, &cached))
+    }
+}
+
+impl List {
+    fn list(self, cached: &Path) -> Result<Value, ExecError> {
         let strip = match &self.strip_components {
             None | Some(Value::Null) => None,
             Some(v) => match v
@@ -102,8 +108,8 @@ impl ExecFn for List {
                 .to_owned(),
         };
         let mut members = match format.as_str() {
-            "tar" => list_tar(&self.name, &cached)?,
-            "zip" => list_zip(&self.name, &cached)?,
+            "tar" => list_tar(&self.name, cached)?,
+            "zip" => list_zip(&self.name, cached)?,
             other => {
                 return Err(ExecError::Command(format!(
                     "Unsupported archive format '{other}'"
@@ -111,7 +117,7 @@ impl ExecFn for List {
             }
         };
         if self.clean {
-            let _ = std::fs::remove_file(&cached);
+            let _ = std::fs::remove_file(cached);
         }
         if let Some(n) = strip {
             members.strip(n);
@@ -158,12 +164,13 @@ impl ExecFn for IsEncrypted {
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
         let saltenv = self.saltenv.as_deref().unwrap_or("base");
         let cached = cache(&self.name, saltenv, cx).await?;
-        let mut zip = open_zip(&self.name, &cached)?;
+        let located = |e| with_location(e, &cached);
+        let mut zip = open_zip(&self.name, &cached).map_err(located)?;
         let mut encrypted = false;
         for i in 0..zip.len() {
             let entry = zip
                 .by_index_raw(i)
-                .map_err(|e| ExecError::Command(e.to_string()))?;
+                .map_err(|e| located(ExecError::Command(e.to_string())))?;
             encrypted |= entry.encrypted();
         }
         if self.clean {
@@ -353,6 +360,23 @@ fn common_prefix(items: &[String]) -> String {
             .min(len);
     }
     first[..len].to_owned()
+}
+
+/// Salt's `CommandExecutionError` with `info={"archive location": ...}`:
+/// the message, then the info as the nested outputter prints it.
+fn with_location(e: ExecError, cached: &Path) -> ExecError {
+    match e {
+        ExecError::Command(mut msg) => {
+            if !msg.ends_with(['.', '?', '!']) {
+                msg.push('.');
+            }
+            ExecError::Command(format!(
+                "{msg} Additional info follows:\n\narchive location:\n    {}",
+                cached.display()
+            ))
+        }
+        other => other,
+    }
 }
 
 /// A local path for `name`: itself, or a copy fetched by `cp.cache_file`.
