@@ -25,7 +25,7 @@ use salt_state::{HighData, RunOptions, compile, run_chunks, run_succeeded};
 
 /// How many captured cases there are at least (a guard against a lost
 /// directory).
-const MIN_CASES: usize = 4;
+const MIN_CASES: usize = 12;
 
 /// The four runs of a case, in order: capture file and test mode.
 const RUNS: &[(&str, bool)] = &[
