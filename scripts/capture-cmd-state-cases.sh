@@ -42,16 +42,16 @@ for name in "${names[@]}"; do
   out=$src/captured
   rm -rf "$out"; mkdir -p "$out"
 
-  call() { # call FILE ARGS...: {"retcode": exit code, "return": the "local" value}, @TMP@ masked
+  call() { # call FILE ARGS...: {"retcode": exit code, "return": the "local" value}, @TMP@ and the minion's cache dir (@CACHE@) masked
     local file=$1; shift
     local rc=0
     (cd "$tmp" && SALT_LAB_DIR=$LAB SALT_LAB_STATES=$root SALT_LAB_PILLAR=$work/pillar \
       "$SALT_LAB" call --out json -l quiet "$@") >"$work/raw.json" 2>"$work/err.txt" || rc=$?
-    "$PY" - "$work/raw.json" "$file" "$rc" "$tmp" <<'EOF'
+    "$PY" - "$work/raw.json" "$file" "$rc" "$tmp" "$LAB/local/root/var/cache/salt/minion" <<'EOF'
 import json, sys
-raw, dest, rc, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+raw, dest, rc, tmp, cache = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 with open(raw) as f:
-    text = f.read().replace(tmp, "@TMP@")
+    text = f.read().replace(tmp, "@TMP@").replace(cache, "@CACHE@")
 try:
     data = json.loads(text)["local"]
 except Exception:

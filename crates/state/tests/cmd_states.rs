@@ -75,6 +75,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let cache = tempfile::tempdir().map_err(|e| e.to_string())?;
     let tmp_s = tmp.path().to_string_lossy().into_owned();
+    let cache_s = cache.path().to_string_lossy().into_owned();
     if dir.join("setup.sh").is_file() {
         let st = Command::new("sh")
             .arg(dir.join("setup.sh"))
@@ -103,7 +104,8 @@ fn run_case(dir: &Path) -> Result<(), String> {
         let got: Value = serde_json::from_str(
             &serde_json::to_string(&got)
                 .unwrap()
-                .replace(&tmp_s, "@TMP@"),
+                .replace(&tmp_s, "@TMP@")
+                .replace(&cache_s, "@CACHE@"),
         )
         .unwrap();
         if let Err(p) = compare(

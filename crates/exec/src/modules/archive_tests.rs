@@ -146,7 +146,9 @@ async fn bad_archives_give_salts_messages() {
     let r = run_in(&cx, "archive.list", json!(["/x/archive.7z"]), json!({})).await;
     assert_eq!(
         r.ret,
-        json!("ERROR: Unable to guess archive format, please pass an 'archive_format' argument. Additional info follows:\n\narchive location:\n    /x/archive.7z")
+        json!(
+            "ERROR: Unable to guess archive format, please pass an 'archive_format' argument. Additional info follows:\n\narchive location:\n    /x/archive.7z"
+        )
     );
     let r = run_in(&cx, "archive.list", json!(["salt://x.tar"]), json!({})).await;
     assert_eq!(r.ret, json!("ERROR: Failed to cache salt://x.tar"));

@@ -928,8 +928,9 @@ fn source_sum(
     })
 }
 
-/// Fetches a remote source and checks its hash. `Err` is the whole failed
-/// result (Salt returns `file.cached`'s).
+/// Fetches a remote source and checks its hash (Salt runs the
+/// `file.cached` state). `Err` is the whole failed result, worded and
+/// ordered as `file.cached` returns it.
 fn cache_source(
     cx: &RunCtx<'_>,
     source: &str,
@@ -938,10 +939,10 @@ fn cache_source(
 ) -> Result<Result<String, Map<String, Value>>, StateError> {
     let failed = |comment: String| {
         let mut m = Map::new();
-        m.insert("name".into(), json!(source));
         m.insert("changes".into(), json!({}));
-        m.insert("result".into(), json!(false));
         m.insert("comment".into(), json!(comment));
+        m.insert("name".into(), json!(source));
+        m.insert("result".into(), json!(false));
         m
     };
     let got = cx.exec.call(
@@ -953,7 +954,7 @@ fn cache_source(
         Ok(Value::String(p)) if !p.is_empty() => p,
         _ => {
             return Ok(Err(failed(format!(
-                "Unable to cache {source}, file.cached state not available"
+                "Failed to cache {source}, check minion log for more information"
             ))));
         }
     };
@@ -962,27 +963,19 @@ fn cache_source(
     {
         let hash_type = sum.get("hash_type").map(py_str).unwrap_or_default();
         let hsum = sum.get("hsum").map(py_str).unwrap_or_default();
-        let ok = cx
+        let real = cx
             .exec
             .call(
-                "file.check_hash",
-                &[json!(path), json!(format!("{hash_type}={hsum}"))],
+                "file.get_hash",
+                &[json!(path), json!(hash_type)],
                 &Map::new(),
             )
             .map_err(StateError::Command)?
             .value;
-        if !truthy(&ok) {
-            let real = cx
-                .exec
-                .call(
-                    "file.get_hash",
-                    &[json!(path), json!(hash_type)],
-                    &Map::new(),
-                )
-                .map(|r| py_str(&r.value))
-                .unwrap_or_default();
+        let real = py_str(&real);
+        if real != hsum {
             return Ok(Err(failed(format!(
-                "File sum set for file {source} of {hsum} does not match real sum of {real}"
+                "File is cached to {path}, but the hash ({real}) does not match the specified hash ({hsum})"
             ))));
         }
     }

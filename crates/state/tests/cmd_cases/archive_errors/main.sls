@@ -111,3 +111,28 @@ not-a-zip:
     - name: @TMP@/out17
     - source: @TMP@/app.tgz
     - archive_format: zip
+
+missing-salt-source:
+  archive.extracted:
+    - name: @TMP@/out18
+    - source: salt://no-such.tar.gz
+
+salt-source-wrong-hash:
+  archive.extracted:
+    - name: @TMP@/out19
+    - source: salt://app.tar.gz
+    - source_hash: sha256=1111111111111111111111111111111111111111111111111111111111111111
+
+salt-source-skip-verify:
+  archive.extracted:
+    - name: @TMP@/out20
+    - source: salt://app.tar.gz
+    - source_hash: sha256=1111111111111111111111111111111111111111111111111111111111111111
+    - skip_verify: True
+
+no-source-found:
+  archive.extracted:
+    - name: @TMP@/out21
+    - source:
+      - salt://no-such.tar.gz
+      - @TMP@/no-such.tar.gz
