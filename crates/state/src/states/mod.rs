@@ -3,6 +3,7 @@
 
 pub mod archive;
 mod archive_fs;
+mod archive_source;
 mod archive_unpack;
 pub mod cmd;
 mod cmd_stateful;
