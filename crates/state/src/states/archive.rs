@@ -6,7 +6,9 @@
 //! unpacked with `archive.unzip`, `archive.untar` (tar without `options`)
 //! or the `tar` command run by `cmd.run_all` (tar with `options`). Whether
 //! extraction is needed comes from comparing the members with what is on
-//! disk (`archive_fs.rs`). Comments and changes are Salt 3007's, key order
+//! disk (`archive_fs.rs`). The checks before that (arguments, source,
+//! hash, listing) are in `archive_source.rs`, unpacking in
+//! `archive_unpack.rs`. Comments and changes are Salt 3007's, key order
 //! included.
 //!
 //! Not supported (refused naming the argument): http(s)/ftp sources,
