@@ -6,6 +6,7 @@
 //! lives here too, so modules never see untyped input.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -57,16 +58,28 @@ pub trait IntoReturn {
 }
 
 exec_registry! {
+    "archive.is_encrypted" => ArchiveIsEncrypted(modules::archive::IsEncrypted),
+    "archive.list"       => ArchiveList(modules::archive::List),
+    "archive.untar"      => ArchiveUntar(modules::archive::Untar),
+    "archive.unzip"      => ArchiveUnzip(modules::archive::Unzip),
     "cmd.retcode"        => CmdRetcode(modules::cmd::Retcode),
     "cmd.run"            => CmdRun(modules::cmd::Run),
     "cmd.run_all"        => CmdRunAll(modules::cmd::RunAll),
     "cmd.run_stdout"     => CmdRunStdout(modules::cmd::RunStdout),
+    "cmd.script"         => CmdScript(modules::cmd_script::Script),
+    "cmd.script_retcode" => CmdScriptRetcode(modules::cmd_script::ScriptRetcode),
     "cmd.shell"          => CmdShell(modules::cmd::Shell),
     "defaults.deepcopy"  => DefaultsDeepcopy(modules::defaults::Deepcopy),
     "defaults.merge"     => DefaultsMerge(modules::defaults::Merge),
     "defaults.update"    => DefaultsUpdate(modules::defaults::Update),
     "event.send"         => EventSend(modules::event::Send),
     "grains.filter_by"   => GrainsFilterBy(modules::grains::FilterBy),
+    "file.check_hash"    => FileCheckHash(modules::file_hash::CheckHash),
+    "file.extract_hash"  => FileExtractHash(modules::file_hash::ExtractHash),
+    "file.get_hash"      => FileGetHash(modules::file_hash::GetHash),
+    "file.get_source_sum" => FileGetSourceSum(modules::file_hash::GetSourceSum),
+    "file.group_to_gid"  => FileGroupToGid(modules::file_ids::GroupToGid),
+    "file.user_to_uid"   => FileUserToUid(modules::file_ids::UserToUid),
     "grains.get"         => GrainsGet(modules::grains::Get),
     "grains.item"        => GrainsItem(modules::grains::Item),
     "grains.items"       => GrainsItems(modules::grains::Items),
@@ -95,6 +108,18 @@ exec_registry! {
     "test.retcode"       => TestRetcode(modules::test::Retcode),
     "test.sleep"         => TestSleep(modules::test::Sleep),
     "test.version"       => TestVersion(modules::test::Version),
+}
+
+/// Calls a function by name from inside another one (`cmd.script` fetching
+/// its source through `cp.cache_file`). Boxed, because the registry's
+/// future holds every function's future, the caller's included.
+pub(crate) fn call_boxed<'a>(
+    fun: &'a str,
+    args: Vec<Value>,
+    kwargs: Map<String, Value>,
+    cx: &'a Ctx,
+) -> Pin<Box<dyn Future<Output = Result<Returned, ExecError>> + Send + 'a>> {
+    Box::pin(async move { parse_call(fun, args, kwargs)?.try_call(cx).await })
 }
 
 /// Every function name, sorted (what `sys.list_functions` returns).
@@ -169,6 +194,18 @@ macro_rules! exec_registry {
                     $(Self::$variant(f) => f.call(cx).await.map(IntoReturn::into_return),)+
                 };
                 finish(name, out)
+            }
+
+            /// Runs the call and keeps an error an error (the state system
+            /// tells a failed call from a returned string this way). The
+            /// retcode is the function's own, without [`ExecCall::call`]'s
+            /// "a dict with a false `result` fails the job" rule.
+            pub async fn try_call(self, cx: &Ctx) -> Result<Returned, ExecError> {
+                let name = self.name();
+                let out = match self {
+                    $(Self::$variant(f) => f.call(cx).await.map(IntoReturn::into_return),)+
+                };
+                out.map_err(|e| e.in_fun(name))
             }
         }
     };

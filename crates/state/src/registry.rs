@@ -14,6 +14,16 @@ use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::{LowChunk, states};
 
 state_registry! {
+    "archive.extracted"             => ArchiveExtracted(states::archive::Extracted),
+    "cmd.mod_watch"                 => CmdModWatch(states::cmd::ModWatch),
+    "cmd.run"                       => CmdRun(states::cmd::Run),
+    "cmd.script"                    => CmdScript(states::cmd::Script),
+    "cmd.wait"                      => CmdWait(states::cmd::Wait),
+    "cmd.wait_script"               => CmdWaitScript(states::cmd::WaitScript),
+    "module.mod_watch"              => ModuleModWatch(states::module::Run),
+    "module.run"                    => ModuleRun(states::module::Run),
+    "module.wait"                   => ModuleWait(states::module::Wait),
+    "module.watch"                  => ModuleWatch(states::module::Wait),
     "test.check_pillar"             => TestCheckPillar(states::test::CheckPillar),
     "test.configurable_test_state"  => TestConfigurableTestState(states::test::ConfigurableTestState),
     "test.fail_with_changes"        => TestFailWithChanges(states::test::FailWithChanges),

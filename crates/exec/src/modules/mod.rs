@@ -2,15 +2,29 @@
 //! struct per function (`impl ExecFn`), its documentation with a CLI example,
 //! and its tests. The registry (`registry.rs`) lists them.
 
+pub mod archive;
 pub mod cmd;
+pub mod cmd_script;
 pub mod defaults;
 pub mod event;
+pub mod file_hash;
+pub mod file_ids;
 pub mod grains;
 pub mod pillar;
 pub mod saltutil;
 pub mod slsutil;
 pub mod sys;
 pub mod test;
+
+/// An OS error's text as Python prints it (`No such file or directory`),
+/// without Rust's ` (os error 2)` tail.
+pub(crate) fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
 
 /// A context for unit tests: id `minion1`, a few grains, no jid.
 #[cfg(test)]
