@@ -14,6 +14,19 @@ use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::{LowChunk, states};
 
 state_registry! {
+    "file.absent"                   => FileAbsent(states::file::Absent),
+    "file.append"                   => FileAppend(states::file::Append),
+    "file.blockreplace"             => FileBlockreplace(states::file::BlockReplace),
+    "file.directory"                => FileDirectory(states::file::Directory),
+    "file.exists"                   => FileExists(states::file::Exists),
+    "file.line"                     => FileLine(states::file::Line),
+    "file.managed"                  => FileManaged(states::file::Managed),
+    "file.missing"                  => FileMissing(states::file::Missing),
+    "file.mod_run_check_cmd"        => FileModRunCheckCmd(states::file::ModRunCheckCmd),
+    "file.recurse"                  => FileRecurse(states::file::Recurse),
+    "file.replace"                  => FileReplace(states::file::Replace),
+    "file.symlink"                  => FileSymlink(states::file::Symlink),
+    "file.touch"                    => FileTouch(states::file::Touch),
     "test.check_pillar"             => TestCheckPillar(states::test::CheckPillar),
     "test.configurable_test_state"  => TestConfigurableTestState(states::test::ConfigurableTestState),
     "test.fail_with_changes"        => TestFailWithChanges(states::test::FailWithChanges),
