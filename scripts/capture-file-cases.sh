@@ -52,6 +52,10 @@ for name in "${names[@]}"; do
   out=$src/captured
   rm -rf "$out"; mkdir -p "$out"
   rm -rf "$dir"; mkdir -p "$dir"
+  # salt-call caches the file server's file lists for 20 s and the files it
+  # fetched: start every case with an empty minion cache, or the previous
+  # case's root answers.
+  rm -rf "$LAB/local/root/var/cache/salt/minion"
   if [ -f "$src/setup.sh" ]; then (cd "$dir" && DIR=$dir bash "$src/setup.sh"); fi
 
   call() { # call FILE ARGS...: inner JSON of {"local": ...} and the exit code

@@ -42,7 +42,7 @@ fn file_states_match_salt() {
         .collect();
     dirs.sort();
     assert!(
-        dirs.len() >= 1,
+        dirs.len() >= 15,
         "expected the captured file cases under {}",
         root.display()
     );
@@ -51,7 +51,10 @@ fn file_states_match_salt() {
     let mut ran = 0;
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        if only.as_ref().is_some_and(|o| *o != name) {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.split(',').any(|o| o == name))
+        {
             continue;
         }
         if dir.join("needs-root").exists() && !root_user {
@@ -59,6 +62,7 @@ fn file_states_match_salt() {
             continue;
         }
         ran += 1;
+        eprintln!("file case {name}");
         if let Err(e) = run_case(&name, &dir) {
             failures.push(format!("--- case {name}:\n{e}"));
         }
@@ -119,7 +123,8 @@ fn run_case(name: &str, case: &Path) -> Result<(), String> {
         }
     }
     if let Ok(want) = std::fs::read_to_string(case.join("captured/tree.txt")) {
-        let got = tree_listing(&dir);
+        let got = tree_listing(&dir, &ours, &salt_dir).replace(&ours, "<DIR>");
+        let want = want.replace(&salt_dir, "<DIR>");
         if got.trim_end() != want.trim_end() {
             problems.push(format!(
                 "the directory afterwards differs:\n== Salt:\n{want}\n== ours:\n{got}"
@@ -134,12 +139,16 @@ fn run_case(name: &str, case: &Path) -> Result<(), String> {
 }
 
 /// The case directory as the capture script lists it: sorted
-/// `<path> <f|d|l> <mode> <user>:<group> <sha256 | link target | ->`.
-fn tree_listing(top: &Path) -> String {
+/// `<path> <f|d|l> <mode> <user>:<group> <sha256 | link target | ->`,
+/// file contents hashed with our directory's name put back to Salt's.
+fn tree_listing(top: &Path, ours: &str, salt_dir: &str) -> String {
+    use sha2::Digest;
     use std::os::unix::fs::MetadataExt;
-    fn collect(top: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
+    let mut out = Vec::new();
+    let mut todo = vec![top.to_owned()];
+    while let Some(dir) = todo.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
         };
         for e in rd.flatten() {
             let p = e.path();
@@ -147,41 +156,28 @@ fn tree_listing(top: &Path) -> String {
                 continue;
             };
             let (kind, detail) = if md.file_type().is_symlink() {
-                (
-                    "l",
-                    std::fs::read_link(&p)
-                        .map(|t| t.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                )
+                let t = std::fs::read_link(&p).map(|t| t.to_string_lossy().into_owned());
+                ("l", t.unwrap_or_default())
             } else if md.is_dir() {
+                todo.push(p.clone());
                 ("d", "-".to_owned())
             } else {
-                use sha2::Digest;
-                (
-                    "f",
-                    hex::encode(sha2::Sha256::digest(std::fs::read(&p).unwrap_or_default())),
-                )
+                let data = std::fs::read(&p).unwrap_or_default();
+                let data = match String::from_utf8(data) {
+                    Ok(t) => t.replace(ours, salt_dir).into_bytes(),
+                    Err(e) => e.into_bytes(),
+                };
+                ("f", hex::encode(sha2::Sha256::digest(data)))
             };
-            let user = nix::unistd::User::from_uid(md.uid().into())
-                .ok()
-                .flatten()
-                .map_or(md.uid().to_string(), |u| u.name);
-            let group = nix::unistd::Group::from_gid(md.gid().into())
-                .ok()
-                .flatten()
-                .map_or(md.gid().to_string(), |g| g.name);
+            let user = nix::unistd::User::from_uid(md.uid().into()).ok().flatten();
+            let group = nix::unistd::Group::from_gid(md.gid().into()).ok().flatten();
+            let user = user.map_or(md.uid().to_string(), |u| u.name);
+            let group = group.map_or(md.gid().to_string(), |g| g.name);
             let rel = p.strip_prefix(top).unwrap().to_string_lossy().into_owned();
-            out.push(format!(
-                "{rel} {kind} {:04o} {user}:{group} {detail}",
-                md.mode() & 0o7777
-            ));
-            if md.is_dir() {
-                collect(top, &p, out);
-            }
+            let mode = md.mode() & 0o7777;
+            out.push(format!("{rel} {kind} {mode:04o} {user}:{group} {detail}"));
         }
     }
-    let mut out = Vec::new();
-    collect(top, top, &mut out);
     out.sort();
     out.join("\n")
 }
@@ -209,7 +205,7 @@ fn run(high: HighData, test: bool, exec: &FileExec) -> (Value, i32) {
 /// name, the order of paths (Salt walks sets and directories in an order
 /// of its own), the order of `#### path ####` comment blocks.
 fn normalize(v: &Value, dir: &str) -> Value {
-    let text = serde_json::to_string(&normalize_run(v))
+    let text = serde_json::to_string(&normalize_run(&exception_text(v)))
         .unwrap()
         .replace(dir, "<DIR>");
     let mut v: Value = serde_json::from_str(&text).unwrap();
@@ -221,9 +217,51 @@ fn normalize(v: &Value, dir: &str) -> Value {
             if let Some(Value::String(c)) = r.get_mut("comment")
                 && c.starts_with("#### ")
             {
-                let mut blocks: Vec<&str> = c.split("\n\n#### ").collect();
+                let body = c.trim_start_matches("#### ").to_owned();
+                let mut blocks: Vec<String> = body
+                    .split("\n\n#### ")
+                    .map(|b| match b.trim_end().strip_prefix("removed ####\n") {
+                        // A set in Salt: its order varies.
+                        Some(list) => {
+                            let mut l: Vec<&str> = list.lines().collect();
+                            l.sort_unstable();
+                            format!("removed ####\n{}", l.join("\n"))
+                        }
+                        None => b.trim_end().to_owned(),
+                    })
+                    .collect();
                 blocks.sort_unstable();
-                *c = blocks.join("\n\n#### ");
+                *c = format!("#### {}", blocks.join("\n\n#### "));
+            }
+        }
+    }
+    v
+}
+
+/// A Python traceback in "An exception occurred in this state: ..."
+/// reduced to its exception and message (which may span lines, like a
+/// render error's context block), without `salt.exceptions.`.
+fn exception_text(v: &Value) -> Value {
+    const EXC: &str = "An exception occurred in this state: ";
+    let is_exc_line = |l: &str| {
+        !l.starts_with(' ')
+            && l.split(": ").next().is_some_and(|h| {
+                l.contains(": ") && (h.ends_with("Error") || h.ends_with("Exception"))
+            })
+    };
+    let mut v = v.clone();
+    if let Value::Object(m) = &mut v {
+        for r in m.values_mut() {
+            if let Some(Value::String(c)) = r.get_mut("comment")
+                && let Some(tb) = c.strip_prefix(EXC).filter(|t| t.starts_with("Traceback"))
+            {
+                let lines: Vec<&str> = tb.lines().collect();
+                let start = lines
+                    .iter()
+                    .rposition(|l| is_exc_line(l))
+                    .unwrap_or(lines.len().saturating_sub(1));
+                let text = lines[start..].join("\n");
+                *c = format!("{EXC}{}", text.trim_start_matches("salt.exceptions."));
             }
         }
     }
@@ -367,9 +405,19 @@ impl FileExec {
             roots: self.roots.clone(),
             pillar: self.pillar.clone(),
         });
+        // Salt's text of a render error: message, line, context block.
         salt_render::render_template(&host, &cx, text)
             .map(Value::String)
-            .map_err(|e| format!("SaltRenderError: {}", e.message))
+            .map_err(|e| {
+                let mut msg = e.message.clone();
+                if let Some(l) = e.line {
+                    msg.push_str(&format!("; line {l}"));
+                }
+                if let Some(c) = &e.context {
+                    msg.push_str(&format!("\n\n{c}"));
+                }
+                msg
+            })
     }
 }
 
@@ -474,7 +522,10 @@ impl salt_render::Host for RenderHost {
                     match cur.get(part) {
                         Some(n) => cur = n,
                         None => {
-                            return Ok(args.get(1).cloned().unwrap_or(Value::String(String::new())));
+                            return Ok(args
+                                .get(1)
+                                .cloned()
+                                .unwrap_or(Value::String(String::new())));
                         }
                     }
                 }

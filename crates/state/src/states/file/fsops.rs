@@ -297,14 +297,15 @@ fn split_bytes(data: &[u8]) -> Vec<&[u8]> {
     data.split_inclusive(|&b| b == b'\n').collect()
 }
 
-/// Hash names Salt accepts, by the length of their hex digest.
+/// Hash names Salt accepts with the length of their hex digest, in Salt's
+/// order (strongest first).
 pub const HASH_TYPES: &[(&str, usize)] = &[
-    ("md5", 32),
-    ("sha1", 40),
-    ("sha224", 56),
-    ("sha256", 64),
-    ("sha384", 96),
     ("sha512", 128),
+    ("sha384", 96),
+    ("sha256", 64),
+    ("sha224", 56),
+    ("sha1", 40),
+    ("md5", 32),
 ];
 
 /// The hex digest of `data` with a hash Salt names; `None` for others.

@@ -70,6 +70,9 @@ impl Sfn {
 enum GetError {
     Comment(String),
     Raise(String),
+    /// A template that does not render: an exception in test mode, a
+    /// comment ("Unable to manage file: ...") in real mode, as in Salt.
+    Render(String),
 }
 
 /// `backup:` as Salt's `config.backup_mode` reads it: `minion` (or `both`)
@@ -120,6 +123,9 @@ pub(super) fn check_managed_changes(
                 return Ok(ret.done());
             }
             Err(GetError::Raise(e)) => return Err(StateError::Other(e)),
+            Err(GetError::Render(e)) => {
+                return Err(StateError::Other(format!("SaltRenderError: {e}")));
+            }
         }
     } else {
         (Sfn::Empty, None)
@@ -155,7 +161,7 @@ pub(super) fn manage_file(
         Ok(x) => x,
         Err(GetError::Comment(c)) if job.contents.is_none() => return Ok(ret.error(c)),
         Err(GetError::Comment(_)) => (Sfn::Empty, None),
-        Err(GetError::Raise(e)) => {
+        Err(GetError::Raise(e) | GetError::Render(e)) => {
             ret.changes().clear();
             return Ok(ret.error(format!("Unable to manage file: {e}")));
         }
@@ -197,7 +203,12 @@ pub(super) fn manage_file(
         let old = std::fs::read(&real).ok();
         if let (Some(src), Some(data)) = (source.as_deref(), new_data.as_deref()) {
             let want = sum.as_ref().map(|s| s.hsum.clone()).unwrap_or_default();
-            let have = old.as_deref().and_then(|o| hash_bytes(o, &htype));
+            // Salt does not compare a link it does not follow: it is replaced.
+            let have = if is_link && !job.follow_symlinks {
+                None
+            } else {
+                old.as_deref().and_then(|o| hash_bytes(o, &htype))
+            };
             if have.as_deref() != Some(want.as_str()) {
                 if check_web_hash && let Some(bad) = mismatch(data, sum.as_ref()) {
                     return Ok(ret_mismatch(ret, src, &bad, true));
@@ -230,7 +241,8 @@ pub(super) fn manage_file(
                 }
             }
         }
-        if is_link && !job.follow_symlinks {
+        let still_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if still_link && !job.follow_symlinks {
             let Some(data) = new_data.as_deref() else {
                 return Ok(ret.error(format!(
                     "Source file '{}' not found",
@@ -461,7 +473,7 @@ fn get_managed(
                     sfn = Sfn::Data(data);
                 }
                 Ok(Rendered::Failed(_, comment)) => return Err(GetError::Comment(comment)),
-                Err(e) => return Err(GetError::Raise(e)),
+                Err(e) => return Err(GetError::Render(e)),
             }
         }
     }

@@ -287,7 +287,7 @@ impl Managed {
                         ret.set_comment(comment);
                         return Ok(ret.done());
                     }
-                    Err(e) => return Err(StateError::Other(e)),
+                    Err(e) => return Err(StateError::Other(format!("SaltRenderError: {e}"))),
                 }
             }
             contents = Some(text);

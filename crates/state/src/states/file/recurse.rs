@@ -346,7 +346,7 @@ fn plan_tree(
     } else {
         format!("{srcpath}/")
     };
-    let full = |rel: &str| normpath(&join(name, rel));
+    let full = |rel: &str| join(name, &normpath(rel));
     let mut plan = Plan {
         files: Vec::new(),
         dirs: BTreeSet::new(),
