@@ -493,6 +493,16 @@ impl Exec for FileExec {
                 self.data_get(&json!({}), &s(arg(0, "key")), arg(1, "default"), delim)
             }
             "config.get" => Value::String(self.cache.to_string_lossy().into_owned()),
+            "cmd.run_all" => {
+                let out = Command::new("sh")
+                    .arg("-c")
+                    .arg(s(arg(0, "cmd")))
+                    .output()
+                    .map_err(|e| e.to_string())?;
+                let text = |b: &[u8]| String::from_utf8_lossy(b).trim_end().to_owned();
+                json!({"pid": 0, "retcode": out.status.code().unwrap_or(1),
+                       "stdout": text(&out.stdout), "stderr": text(&out.stderr)})
+            }
             other => return Err(format!("'{other}' is not available.")),
         };
         Ok(CallReturn { value, retcode: 0 })

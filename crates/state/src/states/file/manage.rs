@@ -20,6 +20,7 @@ use crate::pyrepr::py_str;
 use crate::value::truthy;
 
 /// A checked `file.managed` call.
+#[derive(Clone)]
 pub(super) struct Job {
     pub name: String,
     pub source: Value,
@@ -41,6 +42,11 @@ pub(super) struct Job {
     pub backup: Backup,
     /// Other keywords: Salt hands them to the template as variables.
     pub kwargs: Map<String, Value>,
+    /// `check_cmd`: run on the new contents (in a temporary file, in
+    /// `tmp_dir` with suffix `tmp_ext`) before they replace the file.
+    pub check_cmd: Option<String>,
+    pub tmp_dir: Option<String>,
+    pub tmp_ext: String,
 }
 
 /// The new contents: not fetched yet, a local or cached file, or rendered
@@ -147,12 +153,71 @@ pub(super) fn check_managed_changes(
     Ok(ret.done())
 }
 
-/// Real mode: `file.source_list`, `file.get_managed`, `file.manage_file`.
-pub(super) fn manage_file(
-    cx: &RunCtx<'_>,
-    job: &Job,
-    mut ret: Ret,
-) -> Result<StateReturn, StateError> {
+/// Real mode: `check_cmd` on a temporary copy first when given (Salt's
+/// order: the copy is managed like the file; if that changes it, the
+/// command must accept it), then the file itself.
+pub(super) fn manage_file(cx: &RunCtx<'_>, job: &Job, ret: Ret) -> Result<StateReturn, StateError> {
+    let Some(cmd) = &job.check_cmd else {
+        return manage_one(cx, job, ret);
+    };
+    let dir = job
+        .tmp_dir
+        .clone()
+        .map_or_else(std::env::temp_dir, PathBuf::from);
+    let tmp = tempfile::Builder::new()
+        .prefix("__salt.tmp.")
+        .suffix(&job.tmp_ext)
+        .tempfile_in(&dir)
+        .map_err(|e| {
+            StateError::Command(format!(
+                "Unable to create a temporary file in {}: {e}",
+                dir.display()
+            ))
+        })?;
+    let tmp_path = tmp.path().to_string_lossy().into_owned();
+    if Path::new(&job.name).is_file()
+        && let Err(e) = std::fs::copy(&job.name, tmp.path())
+    {
+        return Ok(ret.error(format!(
+            "Unable to copy file {} to {tmp_path}: {e}",
+            job.name
+        )));
+    }
+    let mut trial = job.clone();
+    trial.name = tmp_path.clone();
+    trial.backup = Backup::None;
+    trial.check_cmd = None;
+    let tried = manage_one(cx, &trial, Ret::new(super::Order::Managed, &tmp_path))?;
+    let changed = tried.changes().is_some_and(|c| !c.is_empty());
+    if changed {
+        let out = call(
+            cx,
+            "cmd.run_all",
+            vec![Value::String(format!("{cmd} {tmp_path}"))],
+            Map::new(),
+        )?;
+        let code = out.get("retcode").and_then(Value::as_i64).unwrap_or(1);
+        if code != 0 {
+            let mut comment = String::from("check_cmd execution failed");
+            for k in ["stdout", "stderr"] {
+                if let Some(t) = out.get(k).and_then(Value::as_str).filter(|t| !t.is_empty()) {
+                    comment.push('\n');
+                    comment.push_str(t);
+                }
+            }
+            let mut r = Ret::new(super::Order::Managed, &job.name);
+            r.set_comment(comment);
+            r.set_result(Some(false));
+            r.map().insert("skip_watch".into(), Value::Bool(true));
+            return Ok(r.done());
+        }
+    }
+    drop(tmp);
+    manage_one(cx, job, ret)
+}
+
+/// `file.source_list`, `file.get_managed`, `file.manage_file` for one path.
+fn manage_one(cx: &RunCtx<'_>, job: &Job, mut ret: Ret) -> Result<StateReturn, StateError> {
     let (source, source_hash) = match resolve_sources(cx, job) {
         Ok(s) => s,
         Err(e) => return Ok(unable(ret, &e)),

@@ -114,7 +114,7 @@ pub struct Managed {
 
 impl StateFn for Managed {
     const VARKWARGS: bool = true;
-    const DOC: &'static str = "Manages a file: its contents (`source`: a `salt://` URL, a local path, or a list of them, the first found wins; `template: jinja` with `defaults` and `context`; or `contents`, `contents_pillar`, `contents_grains`), its owner (`user`, `group`) and `mode`. `makedirs` creates missing parent directories (with `dir_mode`), `replace: False` only creates a missing file and fixes permissions, `create: False` leaves a missing file missing, `backup: minion` keeps the old version under the minion's cache dir, `show_changes: False` hides the diff. The file is replaced atomically. Changes show a unified diff (`diff`), or `New file`.\n\n    /etc/motd:\n      file.managed:\n        - source: salt://motd.j2\n        - template: jinja\n        - defaults:\n            owner: ops\n        - user: root\n        - mode: '0644'\n";
+    const DOC: &'static str = "Manages a file: its contents (`source`: a `salt://` URL, a local path, or a list of them, the first found wins; `template: jinja` with `defaults` and `context`; or `contents`, `contents_pillar`, `contents_grains`), its owner (`user`, `group`) and `mode`. `makedirs` creates missing parent directories (with `dir_mode`), `replace: False` only creates a missing file and fixes permissions, `create: False` leaves a missing file missing, `backup: minion` keeps the old version under the minion's cache dir, `show_changes: False` hides the diff, `check_cmd` must accept the new contents (given as a temporary file's path) before they replace the file. The file is replaced atomically. Changes show a unified diff (`diff`), or `New file`.\n\n    /etc/motd:\n      file.managed:\n        - source: salt://motd.j2\n        - template: jinja\n        - defaults:\n            owner: ops\n        - user: root\n        - mode: '0644'\n";
 
     fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
         self.run(cx, true)
@@ -159,9 +159,6 @@ impl Managed {
             ("gnupghome", &self.gnupghome),
             ("use_etag", &self.use_etag),
             ("encoding", &self.encoding),
-            ("check_cmd", &self.check_cmd),
-            ("tmp_dir", &self.tmp_dir),
-            ("tmp_ext", &self.tmp_ext),
         ] {
             if truthy(v) {
                 return Ok(ret.error(format!(
@@ -380,6 +377,13 @@ impl Managed {
             skip_verify: truthy(&self.skip_verify),
             backup,
             kwargs: self.kwargs.clone(),
+            check_cmd: truthy(&self.check_cmd).then(|| py_str(&self.check_cmd)),
+            tmp_dir: truthy(&self.tmp_dir).then(|| py_str(&self.tmp_dir)),
+            tmp_ext: if truthy(&self.tmp_ext) {
+                py_str(&self.tmp_ext)
+            } else {
+                String::new()
+            },
         };
         if test {
             return check_managed_changes(cx, &job, ret);
@@ -415,8 +419,8 @@ impl Managed {
 }
 
 /// `file.mod_run_check_cmd`: registered so that the runner leaves a file
-/// state's `check_cmd` to the state (Salt runs it on the new file before
-/// it is moved in place, which `file.managed` does not support yet).
+/// state's `check_cmd` to the state (`file.managed` runs it on the new
+/// contents before they replace the file, as Salt does).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModRunCheckCmd {
