@@ -549,3 +549,148 @@ impl salt_render::Host for RenderHost {
         Ok(std::fs::read_to_string(self.roots.join(path)).ok())
     }
 }
+
+/// One state run directly (not a capture): the return of its only chunk.
+fn run_one(exec: &FileExec, id: &str, fun: &str, args: Value, test: bool) -> Map<String, Value> {
+    let mut decl = vec![Value::String(fun.to_owned())];
+    for (k, v) in args.as_object().unwrap() {
+        decl.push(json!({ k: v }));
+    }
+    decl.push(json!({"order": 1}));
+    let high = json!({ id: {"file": decl, "__sls__": "main", "__env__": "base"} });
+    let (got, _) = run(HighData::from_value(high).unwrap(), test, exec);
+    got.as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+fn scratch() -> (tempfile::TempDir, FileExec, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let roots = tmp.path().join("roots");
+    std::fs::create_dir_all(roots.join("files")).unwrap();
+    std::fs::write(roots.join("files/one.txt"), "one\n").unwrap();
+    let exec = FileExec::new(roots, json!({}), tmp.path().join("cache"));
+    let d = tmp.path().join("d");
+    std::fs::create_dir_all(&d).unwrap();
+    let d = d.to_string_lossy().into_owned();
+    (tmp, exec, d)
+}
+
+/// Salt 3007 fails with an AttributeError on `{url: hash}` entries in a
+/// source list; we take the entry and its hash.
+#[test]
+fn source_list_entries_with_hashes() {
+    let (_tmp, exec, d) = scratch();
+    let r = run_one(
+        &exec,
+        "x",
+        "managed",
+        json!({"name": format!("{d}/x.txt"), "source": [
+            {"salt://files/missing.txt": "md5=00000000000000000000000000000000"},
+            {"salt://files/one.txt": ""},
+        ]}),
+        false,
+    );
+    assert_eq!(r["result"], json!(true), "{r:?}");
+    assert_eq!(
+        std::fs::read_to_string(format!("{d}/x.txt")).unwrap(),
+        "one\n"
+    );
+}
+
+/// `backup: minion` keeps the old contents under `<cachedir>/file_backup`,
+/// named as Salt names backups, with the old mode.
+#[test]
+fn backup_minion_keeps_the_old_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let (tmp, exec, d) = scratch();
+    let f = format!("{d}/conf");
+    std::fs::write(&f, "old\n").unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let r = run_one(
+        &exec,
+        "x",
+        "managed",
+        json!({"name": f, "source": "salt://files/one.txt", "backup": "minion"}),
+        false,
+    );
+    assert_eq!(r["result"], json!(true), "{r:?}");
+    let bdir = tmp
+        .path()
+        .join("cache/file_backup")
+        .join(d.trim_start_matches('/'));
+    let backups: Vec<PathBuf> = std::fs::read_dir(&bdir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(backups.len(), 1);
+    let name = backups[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    // conf_Mon_Dec_01_16:55:01_123456_2025
+    let parts: Vec<&str> = name.split('_').collect();
+    assert_eq!(parts.len(), 7, "{name}");
+    assert_eq!(parts[0], "conf");
+    assert_eq!(parts[5].len(), 6);
+    assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), "old\n");
+    let mode = std::fs::metadata(&backups[0]).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert_eq!(
+        std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}
+
+/// When the host cannot answer (no file server), the state fails naming
+/// the call, and nothing is written.
+#[test]
+fn a_failing_host_call_fails_the_state() {
+    let (_tmp, exec, d) = scratch();
+    let r = run_one(
+        &exec,
+        "x",
+        "managed",
+        json!({"name": format!("{d}/x"), "contents": "{{ 1 }}", "template": "nosuch"}),
+        false,
+    );
+    assert_eq!(r["result"], json!(false));
+    assert_eq!(
+        r["comment"],
+        json!("Specified template format nosuch is not supported")
+    );
+    let r = run_one(
+        &exec,
+        "y",
+        "managed",
+        json!({"name": format!("{d}/y"), "contents_grains": "a"}),
+        false,
+    );
+    assert_eq!(r["comment"], json!("Grain a does not exist"));
+    struct NoHost;
+    impl Exec for NoHost {
+        fn run_cmd(&self, _: &str, _: &Map<String, Value>) -> Result<i32, String> {
+            Ok(0)
+        }
+        fn call(&self, f: &str, _: &[Value], _: &Map<String, Value>) -> Result<CallReturn, String> {
+            Err(format!("'{f}' is not available."))
+        }
+    }
+    let high = json!({"z": {"file": ["managed", {"name": format!("{d}/z")}, {"source": "salt://files/one.txt"}, {"order": 1}],
+                            "__sls__": "main", "__env__": "base"}});
+    let c = compile(HighData::from_value(high).unwrap()).unwrap();
+    let running = run_chunks(c.chunks, &RunOptions::default(), &NoHost);
+    let r = running.values().next().unwrap();
+    assert_eq!(r["result"], json!(false));
+    assert_eq!(
+        r["comment"],
+        json!("Unable to manage file: 'cp.hash_file' is not available.")
+    );
+    assert!(!Path::new(&format!("{d}/z")).exists());
+}

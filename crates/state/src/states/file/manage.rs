@@ -465,7 +465,9 @@ fn get_managed(
                     "Source file {source} not found in saltenv '{saltenv}'"
                 )));
             }
-            Err(e) => return Err(GetError::Raise(e.to_string())),
+            Err(StateError::Command(e) | StateError::Invocation(e) | StateError::Other(e)) => {
+                return Err(GetError::Raise(e));
+            }
         }
     } else if !truthy(source_hash) && local {
         let p = local_path(source);

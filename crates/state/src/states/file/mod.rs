@@ -94,7 +94,7 @@ impl Ret {
         }
         match v {
             Value::Object(m) => m,
-            _ => unreachable!("just made an object"),
+            _ => unreachable!("changes was just made an object"),
         }
     }
 
