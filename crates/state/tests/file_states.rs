@@ -171,8 +171,15 @@ fn tree_listing(top: &Path, ours: &str, salt_dir: &str) -> String {
             };
             let user = nix::unistd::User::from_uid(md.uid().into()).ok().flatten();
             let group = nix::unistd::Group::from_gid(md.gid().into()).ok().flatten();
-            let user = user.map_or(md.uid().to_string(), |u| u.name);
-            let group = group.map_or(md.gid().to_string(), |g| g.name);
+            let mut user = user.map_or(md.uid().to_string(), |u| u.name);
+            let mut group = group.map_or(md.gid().to_string(), |g| g.name);
+            // Salt ran as root: files a non-root run makes are its user's.
+            if !nix::unistd::Uid::effective().is_root()
+                && md.uid() == nix::unistd::Uid::effective().as_raw()
+            {
+                user = "root".into();
+                group = "root".into();
+            }
             let rel = p.strip_prefix(top).unwrap().to_string_lossy().into_owned();
             let mode = md.mode() & 0o7777;
             out.push(format!("{rel} {kind} {mode:04o} {user}:{group} {detail}"));

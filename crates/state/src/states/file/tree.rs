@@ -57,7 +57,11 @@ fn walk_into(root: &str, top_depth: usize, max_depth: Option<usize>, out: &mut V
         .filter(|e| !e.1)
         .map(|e| e.0.clone())
         .collect();
-    let rel = root.trim_end_matches('/').matches('/').count().saturating_sub(top_depth);
+    let rel = root
+        .trim_end_matches('/')
+        .matches('/')
+        .count()
+        .saturating_sub(top_depth);
     let report = max_depth.is_none_or(|m| rel < m);
     let descend: Vec<String> = entries
         .iter()
