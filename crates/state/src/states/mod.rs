@@ -7,5 +7,6 @@ mod archive_source;
 mod archive_unpack;
 pub mod cmd;
 mod cmd_stateful;
+pub mod file;
 pub mod module;
 pub mod test;
