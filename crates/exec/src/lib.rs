@@ -16,6 +16,7 @@
 mod cli_args;
 pub mod de;
 mod error;
+pub mod host;
 mod jobs;
 pub mod modules;
 mod registry;
@@ -48,6 +49,11 @@ pub struct Ctx {
     /// Where `event.send` puts events: the link to the master that sent
     /// the job. `None` for `salt-rs-call --local`.
     pub events: Option<EventSink>,
+    /// The file server as `cp.*` (and states fetching `salt://` sources)
+    /// reach it: `file_roots` in-process for `salt-rs-call --local`, the
+    /// master through the minion's link otherwise. `None`: no file server
+    /// (the `cp.*` functions say so).
+    pub files: Option<salt_fileserver::FileClient>,
 }
 
 /// Events (tag, data) on their way from a job to the master.

@@ -62,6 +62,18 @@ exec_registry! {
     "cmd.run_all"        => CmdRunAll(modules::cmd::RunAll),
     "cmd.run_stdout"     => CmdRunStdout(modules::cmd::RunStdout),
     "cmd.shell"          => CmdShell(modules::cmd::Shell),
+    "cp.cache_dir"       => CpCacheDir(modules::cp::CacheDir),
+    "cp.cache_file"      => CpCacheFile(modules::cp::CacheFile),
+    "cp.envs"            => CpEnvs(modules::cp::Envs),
+    "cp.get_dir"         => CpGetDir(modules::cp::GetDir),
+    "cp.get_file"        => CpGetFile(modules::cp::GetFile),
+    "cp.get_file_str"    => CpGetFileStr(modules::cp::GetFileStr),
+    "cp.get_template"    => CpGetTemplate(modules::cp::GetTemplate),
+    "cp.hash_file"       => CpHashFile(modules::cp::HashFile),
+    "cp.is_cached"       => CpIsCached(modules::cp::IsCached),
+    "cp.list_master"     => CpListMaster(modules::cp::ListMaster),
+    "cp.list_master_dirs" => CpListMasterDirs(modules::cp::ListMasterDirs),
+    "cp.list_states"     => CpListStates(modules::cp::ListStates),
     "event.send"         => EventSend(modules::event::Send),
     "grains.get"         => GrainsGet(modules::grains::Get),
     "grains.item"        => GrainsItem(modules::grains::Item),
@@ -152,6 +164,17 @@ macro_rules! exec_registry {
                     $(Self::$variant(f) => f.call(cx).await.map(IntoReturn::into_return),)+
                 };
                 finish(name, out)
+            }
+
+            /// Runs the call and hands back its value, or its error, as
+            /// they are (no retcode rules): for callers that use the value
+            /// itself, such as the `salt` object in templates.
+            pub async fn call_value(self, cx: &Ctx) -> Result<Value, ExecError> {
+                let name = self.name();
+                let out = match self {
+                    $(Self::$variant(f) => f.call(cx).await.map(|o| IntoReturn::into_return(o).ret),)+
+                };
+                out.map_err(|e| e.in_fun(name))
             }
         }
     };

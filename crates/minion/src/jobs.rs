@@ -85,6 +85,7 @@ async fn run_job(m: &Arc<Minion>, p: &Publish, events: EventSink) -> JobReturn {
         jobs: m.jobs.clone(),
         cancel,
         events: Some(events),
+        files: None,
     };
     let res = match salt_exec::parse_call(&p.fun, p.arg.clone(), p.kwarg.clone()) {
         Ok(call) => call.call(&cx).await,

@@ -3,6 +3,7 @@
 //! and its tests. The registry (`registry.rs`) lists them.
 
 pub mod cmd;
+pub mod cp;
 pub mod event;
 pub mod grains;
 pub mod saltutil;
@@ -27,6 +28,7 @@ pub(crate) fn test_ctx() -> crate::Ctx {
         jobs: Arc::new(crate::JobTable::new()),
         cancel: tokio_util::sync::CancellationToken::new(),
         events: None,
+        files: None,
     }
 }
 
