@@ -1,8 +1,11 @@
-//! `cp.*` against the real Salt: every case of `tests/cp/cases.txt` runs
-//! through salt-exec with a local file client over the same tree, in the
-//! same order, and must return what Salt 3007.8 returned (JSON, key order
-//! included) and leave the same files behind. Captures: `tests/cp/golden/`,
-//! made by `scripts/capture-cp-golden.py` (see `tests/cp/README.md`).
+//! `cp.*` through salt-exec with a local file client.
+//!
+//! Against the real Salt: every case of `tests/cp/cases.txt` runs over the
+//! same tree, in the same order, and must return what Salt 3007.8 returned
+//! (JSON, key order included) and leave the same files behind. Captures:
+//! `tests/cp/golden/`, made by `scripts/capture-cp-golden.py` (see
+//! `tests/cp/README.md`). Then the error paths, where salt-rs says why
+//! instead of answering `False`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -167,5 +170,141 @@ async fn cp_functions_return_what_salt_returns() {
         "{} of {n} cases differ:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+async fn run(cx: &Ctx, fun: &str, args: &[&str]) -> salt_exec::ExecResult {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let (pos, kw) = parse_cli_args(&args).unwrap();
+    match parse_call(fun, pos, kw) {
+        Ok(call) => call.call(cx).await,
+        Err(e) => e.into_result(),
+    }
+}
+
+fn lab_ctx() -> (tempfile::TempDir, PathBuf, Ctx) {
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = tmp.path().canonicalize().unwrap();
+    build_lab(&lab);
+    fs::write(lab.join("secret"), "CANARY-cp").unwrap();
+    symlink(lab.join("secret"), lab.join("srv/a/out_link")).unwrap();
+    let cx = ctx(&lab);
+    (tmp, lab, cx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traversal_is_an_error_naming_the_url_and_reads_nothing_outside() {
+    let (_t, lab, cx) = lab_ctx();
+    let dest = lab.join("out/x").display().to_string();
+    let urls = [
+        "salt://../secret",
+        "salt://%2e%2e/secret",
+        "salt://top.txt?saltenv=../../",
+        "salt:///etc/passwd",
+        "salt://out_link",
+    ];
+    for url in urls {
+        for (fun, args) in [
+            ("cp.get_file_str", vec![url]),
+            ("cp.cache_file", vec![url]),
+            ("cp.hash_file", vec![url]),
+            ("cp.get_file", vec![url, dest.as_str()]),
+            ("cp.get_template", vec![url, dest.as_str()]),
+            ("cp.get_dir", vec![url, dest.as_str()]),
+        ] {
+            let r = run(&cx, fun, &args).await;
+            let text = r.ret.to_string();
+            assert!(!text.contains("CANARY"), "{fun} {url}: {text}");
+            if url == "salt://out_link" && fun == "cp.get_dir" {
+                // A directory listing: the link is not listed, nothing copied.
+                assert_eq!(r.ret, json!([]), "{text}");
+                continue;
+            }
+            assert_eq!(r.retcode, 1, "{fun} {url}: {text}");
+            let why = match url {
+                "salt://out_link" => "resolves outside its file root",
+                u if u.contains("saltenv") => "saltenv \\\"../../\\\" must not start with '.'",
+                _ => "unsafe path",
+            };
+            assert!(text.contains(why), "{fun} {url}: {text} lacks {why}");
+        }
+    }
+    assert!(!lab.join("out/x").exists());
+    let r = run(&cx, "cp.list_master", &[]).await;
+    assert!(!r.ret.to_string().contains("out_link"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsupported_things_say_so() {
+    let (_t, lab, cx) = lab_ctx();
+    let dest = lab.join("out/t").display().to_string();
+    let r = run(
+        &cx,
+        "cp.get_template",
+        &["salt://tmpl.j2", &dest, "template=mako"],
+    )
+    .await;
+    assert_eq!(r.retcode, 1);
+    assert!(
+        r.ret.as_str().unwrap().contains("'mako' is not supported"),
+        "{}",
+        r.ret
+    );
+    let r = run(&cx, "cp.get_file", &["salt://top.txt", &dest, "gzip=10"]).await;
+    assert!(
+        r.ret.as_str().unwrap().contains("gzip level 10"),
+        "{}",
+        r.ret
+    );
+    let r = run(&cx, "cp.cache_file", &["https://example.com/x"]).await;
+    assert!(
+        r.ret
+            .as_str()
+            .unwrap()
+            .contains("'https://' URLs are not supported"),
+        "{}",
+        r.ret
+    );
+    let r = run(&cx, "cp.get_file", &["salt://top.txt", &dest, "mode=0644"]).await;
+    assert!(
+        r.ret.as_str().unwrap().contains("not valid: mode=644"),
+        "{}",
+        r.ret
+    );
+
+    let no_files = Ctx {
+        files: None,
+        ..cx.clone()
+    };
+    let r = run(&no_files, "cp.list_master", &[]).await;
+    assert!(
+        r.ret.as_str().unwrap().contains("no file server"),
+        "{}",
+        r.ret
+    );
+
+    fs::write(lab.join("srv/a/bad.j2"), "bad {{ nope( }}\n").unwrap();
+    let r = run(&cx, "cp.get_template", &["salt://bad.j2", &dest]).await;
+    assert_eq!(r.retcode, 1);
+    assert!(
+        r.ret
+            .as_str()
+            .unwrap()
+            .contains("Failed to render template salt://bad.j2"),
+        "{}",
+        r.ret
+    );
+    assert!(!Path::new(&dest).exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_template_without_dest_writes_to_extrn_files() {
+    let (_t, lab, cx) = lab_ctx();
+    let r = run(&cx, "cp.get_template", &["salt://tmpl.j2", ""]).await;
+    let want = lab.join("root/var/cache/salt/minion/extrn_files/base/tmpl.j2");
+    assert_eq!(r.ret, json!(want.display().to_string()));
+    assert_eq!(
+        fs::read_to_string(want).unwrap(),
+        "id=local env=base foo=none\n"
     );
 }
