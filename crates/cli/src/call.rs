@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use clap::Parser;
 use salt_exec::{Ctx, JobTable};
-use salt_output::Format;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -105,8 +104,15 @@ async fn run(a: CallArgs) -> Result<u8, String> {
             res
         }
     };
-    let fmt = a.output.format(Format::Nested)?;
-    let opts = a.output.options(true);
+    let fmt = a
+        .output
+        .format(crate::publish::default_format(&a.function))?;
+    let mut opts = a.output.options(true);
+    opts.highstate = a.output.highstate(&crate::publish::StateOutputConfig {
+        state_output: cfg.state_output.clone(),
+        state_verbose: cfg.state_verbose,
+        state_output_diff: cfg.state_output_diff,
+    })?;
     let mut data = Map::new();
     data.insert("local".into(), res.ret);
     let text = salt_output::render_all_retcode(fmt, &Value::Object(data), res.retcode, &opts);

@@ -64,6 +64,14 @@ pub struct MasterConfig {
     /// salt-rs: `max_message_size`, largest message in bytes accepted on
     /// either port, checked before decoding. Default 16 MiB.
     pub max_message_size: usize,
+    /// `state_output`: the highstate outputter's layout (full, terse,
+    /// mixed, changes, filter; `_id` variants). Default full.
+    pub state_output: Option<String>,
+    /// `state_verbose`: `False` hides states that succeeded without
+    /// changes. Default true.
+    pub state_verbose: Option<bool>,
+    /// `state_output_diff`: show only states that changed. Default false.
+    pub state_output_diff: Option<bool>,
     /// salt-rs: `publish_key_rotation_stagger_ms`, milliseconds between the
     /// per-minion messages that hand out a new publish key, so a rotation does
     /// not burst to every minion at once. Default 5.
@@ -94,6 +102,9 @@ impl MasterConfig {
             heartbeat_interval: 5,
             job_expiry: 3600,
             max_message_size: crate::DEFAULT_MAX_MESSAGE_SIZE,
+            state_output: None,
+            state_verbose: None,
+            state_output_diff: None,
             publish_key_rotation_stagger_ms: 5,
         }
     }
@@ -184,6 +195,13 @@ pub(crate) fn keys() -> Vec<Key<MasterConfig>> {
         key!("heartbeat_interval", heartbeat_interval, convert::positive),
         key!("job_expiry", job_expiry, convert::positive),
         key!("max_message_size", max_message_size, convert::size),
+        key!("state_output", state_output, |v| convert::string(v)
+            .map(Some)),
+        key!("state_verbose", state_verbose, |v| convert::boolean(v)
+            .map(Some)),
+        key!("state_output_diff", state_output_diff, |v| {
+            convert::boolean(v).map(Some)
+        }),
         key!(
             "publish_key_rotation_stagger_ms",
             publish_key_rotation_stagger_ms,

@@ -77,6 +77,14 @@ pub struct MinionConfig {
     /// salt-rs: `max_message_size`, largest message in bytes accepted from
     /// the master, checked before decoding. Default 16 MiB.
     pub max_message_size: usize,
+    /// `state_output`: the highstate outputter's layout (full, terse,
+    /// mixed, changes, filter; `_id` variants). Default full.
+    pub state_output: Option<String>,
+    /// `state_verbose`: `False` hides states that succeeded without
+    /// changes. Default true.
+    pub state_verbose: Option<bool>,
+    /// `state_output_diff`: show only states that changed. Default false.
+    pub state_output_diff: Option<bool>,
 }
 
 impl MinionConfig {
@@ -106,6 +114,9 @@ impl MinionConfig {
             user: None,
             heartbeat_interval: 5,
             max_message_size: crate::DEFAULT_MAX_MESSAGE_SIZE,
+            state_output: None,
+            state_verbose: None,
+            state_output_diff: None,
         }
     }
 
@@ -222,6 +233,13 @@ pub(crate) fn keys() -> Vec<Key<MinionConfig>> {
         key!("user", user, |v| convert::string(v).map(Some)),
         key!("heartbeat_interval", heartbeat_interval, convert::positive),
         key!("max_message_size", max_message_size, convert::size),
+        key!("state_output", state_output, |v| convert::string(v)
+            .map(Some)),
+        key!("state_verbose", state_verbose, |v| convert::boolean(v)
+            .map(Some)),
+        key!("state_output_diff", state_output_diff, |v| {
+            convert::boolean(v).map(Some)
+        }),
     ]
 }
 

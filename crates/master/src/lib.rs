@@ -13,6 +13,7 @@
 //! - [`keywatch`]: key-state changes, publish-key rotation.
 //! - [`presence`]: who is up, from heartbeats; the `manage.*` runners.
 //! - [`state`]: the shared state those pieces work on.
+//! - [`runner_call`]: the closed list of `salt-rs-run` functions, parsed once.
 //! - [`runners`]: `salt-rs-run` functions answered from the job cache.
 //!
 //! [`run`] also purges the job cache hourly per `keep_jobs`.
@@ -26,6 +27,7 @@ pub mod events;
 pub mod keywatch;
 pub mod presence;
 pub mod publish;
+pub mod runner_call;
 pub mod runners;
 pub mod session;
 pub mod state;
