@@ -48,9 +48,16 @@ fn check_env(e: &Saltenv) {
     let s = e.as_str();
     assert!(!s.is_empty() && s.len() <= salt_types::MAX_SALTENV_LEN);
     assert!(!s.starts_with('.'), "{s} could be . or ..");
-    assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.+@".contains(&b)));
+    assert!(
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.+@".contains(&b))
+    );
     let dir = Path::new("/cache/files").join(s);
-    assert_eq!(dir.parent(), Some(Path::new("/cache/files")), "{s} is not one component");
+    assert_eq!(
+        dir.parent(),
+        Some(Path::new("/cache/files")),
+        "{s} is not one component"
+    );
 }
 
 fn check_id(s: &str, id: &MinionId) {
