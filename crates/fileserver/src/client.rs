@@ -228,8 +228,21 @@ impl FileClient {
             }
             fs::create_dir_all(dir).map_err(|e| ClientError::io(dir, e))?;
         }
-        self.download_to(saltenv, path, dest, &mut expected, gzip)
-            .await
+        // A destination that is a symlink keeps being one: the new content
+        // replaces its target, as Salt's write through the link does.
+        let target = match fs::symlink_metadata(dest) {
+            Ok(m) if m.file_type().is_symlink() => {
+                fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf())
+            }
+            _ => dest.to_path_buf(),
+        };
+        match self
+            .download_to(saltenv, path, &target, &mut expected, gzip)
+            .await?
+        {
+            Fetched::Written(_) => Ok(Fetched::Written(dest.to_path_buf())),
+            other => Ok(other),
+        }
     }
 
     /// Where the cache keeps `path` of `saltenv`:
@@ -573,6 +586,32 @@ mod tests {
         assert!(
             c.read_all(&base, &rel("big"), 100).await.is_err(),
             "over the limit"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_symlinked_destination_stays_a_link_to_the_new_content() {
+        let (t, c) = setup();
+        let out = t.path().join("out");
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join("real.conf"), "old\n").unwrap();
+        std::os::unix::fs::symlink("real.conf", out.join("link.conf")).unwrap();
+        let r = c
+            .fetch(
+                &env("base"),
+                &rel("k/a.conf"),
+                &out.join("link.conf"),
+                false,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(r, Fetched::Written(out.join("link.conf")));
+        let meta = fs::symlink_metadata(out.join("link.conf")).unwrap();
+        assert!(meta.file_type().is_symlink());
+        assert_eq!(
+            fs::read_to_string(out.join("real.conf")).unwrap(),
+            "a = 1\n"
         );
     }
 
