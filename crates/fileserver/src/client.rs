@@ -622,10 +622,14 @@ mod tests {
             unreachable!()
         };
         let (c, mut rx) = FileClient::remote(t.path().join("cache2"), 4);
-        // The "master link": answers from the same server.
+        // The "master link": every request and reply crosses as MessagePack
+        // (what the session carries), answered by the same server.
         let link = tokio::spawn(async move {
             while let Some(call) = rx.recv().await {
-                let _ = call.reply.send(server.handle(&call.request));
+                let bytes = rmp_serde::to_vec_named(&call.request).unwrap();
+                let req: FileRequest = rmp_serde::from_slice(&bytes).unwrap();
+                let reply = rmp_serde::to_vec_named(&server.handle(&req)).unwrap();
+                let _ = call.reply.send(rmp_serde::from_slice(&reply).unwrap());
             }
         });
         let p = c
