@@ -110,3 +110,45 @@ fn traversal_urls_fail_with_the_reason_and_exit_1() {
         assert!(!text.contains("CANARY"), "{url}: {text}");
     }
 }
+
+#[test]
+fn file_roots_come_from_the_minion_config_without_file_root() {
+    let t = lab();
+    let base = t.path();
+    fs::create_dir_all(base.join("dev")).unwrap();
+    fs::write(base.join("dev/only-dev.txt"), "dev\n").unwrap();
+    fs::write(
+        base.join("conf/minion"),
+        format!(
+            "root_dir: {root}\nid: minion1\nfile_roots:\n  base:\n    - {srv}\n  dev:\n    - {dev}\n",
+            root = base.join("root").display(),
+            srv = base.join("srv").display(),
+            dev = base.join("dev").display(),
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .arg("-c")
+            .arg(base.join("conf"))
+            .arg("--local")
+            .args(["--out", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["local"].clone()
+    };
+    assert_eq!(
+        run(&["cp.list_master"]),
+        serde_json::json!(["keepalived/init.sls", "keepalived/keepalived.conf"])
+    );
+    assert_eq!(
+        run(&["cp.list_master", "saltenv=dev"]),
+        serde_json::json!(["only-dev.txt"])
+    );
+    assert_eq!(run(&["cp.envs"]), serde_json::json!(["base", "dev"]));
+    let cached = run(&["cp.cache_file", "salt://only-dev.txt?saltenv=dev"]);
+    let want = base.join("root/var/cache/salt-rs/minion/files/dev/only-dev.txt");
+    assert_eq!(cached, serde_json::json!(want.display().to_string()));
+}
