@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use salt_types::{SafeRelPath, Saltenv};
 
-use crate::wire::{FileError, FileErrorKind, MAX_LIST_LEN};
+use crate::wire::{FileError, FileErrorKind, MAX_LIST_BYTES, MAX_LIST_LEN};
 
 /// Why the file server could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +21,9 @@ pub enum FsError {
         #[source]
         source: io::Error,
     },
-    #[error("listing saltenv '{saltenv}' gives more than {MAX_LIST_LEN} names")]
+    #[error(
+        "listing saltenv '{saltenv}' gives more than {MAX_LIST_LEN} names or {MAX_LIST_BYTES} bytes of names"
+    )]
     TooLarge { saltenv: Saltenv },
     /// A `file_roots` key that is not a valid saltenv.
     #[error("file_roots: {0}")]

@@ -24,7 +24,7 @@ use crate::list::{Listing, walk_root};
 use crate::resolve::{Lookup, Opened, open_under};
 use crate::wire::{
     Chunk, FileError, FileErrorKind, FileHash, FileReply, FileRequest, GzipLevel, HashType,
-    ListKind, MAX_CHUNK_LEN, MAX_LIST_LEN, ReadRequest,
+    ListKind, MAX_CHUNK_LEN, MAX_LIST_BYTES, MAX_LIST_LEN, ReadRequest,
 };
 
 /// Serves files from `file_roots`. Cheap to share (`Arc<FileServer>`); all
@@ -135,7 +135,8 @@ impl FileServer {
             .filter(|n| n.starts_with(prefix))
             .filter_map(|n| SafeRelPath::parse(&n).ok())
             .collect();
-        if out.len() > MAX_LIST_LEN {
+        let bytes: usize = out.iter().map(|n| n.as_str().len()).sum();
+        if out.len() > MAX_LIST_LEN || bytes > MAX_LIST_BYTES {
             return Err(FsError::TooLarge {
                 saltenv: saltenv.clone(),
             });

@@ -3,7 +3,7 @@
 //! they are. Every field a minion sends is parsed on decode (`Saltenv`,
 //! `SafeRelPath`, `GzipLevel`), unknown fields are refused, and sizes are
 //! bounded: a read asks for at most [`MAX_CHUNK_LEN`] bytes, a listing
-//! carries at most [`MAX_LIST_LEN`] names.
+//! carries at most [`MAX_LIST_LEN`] names of [`MAX_LIST_BYTES`] in all.
 //!
 //! Replies are checked the same way on the minion: the names in a listing
 //! are `SafeRelPath`s too, so a master (or anything speaking as one) cannot
@@ -21,6 +21,11 @@ pub const MAX_CHUNK_LEN: u32 = 1024 * 1024;
 /// Most names one listing returns; a longer listing is an error
 /// ([`FileErrorKind::TooLarge`]) rather than a reply over the message limit.
 pub const MAX_LIST_LEN: usize = 100_000;
+
+/// Most bytes of names one listing returns (the same reason): with
+/// MessagePack's few bytes per string, a listing reply stays under 9 MiB,
+/// below the default 16 MiB message limit.
+pub const MAX_LIST_BYTES: usize = 8 * 1024 * 1024;
 
 /// What a minion asks of the file server.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
