@@ -15,7 +15,7 @@
 //! that replaces the old copy only once its hash checked out.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,13 +24,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use salt_types::{SafeRelPath, Saltenv};
 
-use crate::atomic::AtomicFile;
+use crate::download::{Download, TRIES, mismatch, same_content};
 use crate::error::ClientError;
-use crate::hash::{Hasher, hash_path};
 use crate::server::FileServer;
 use crate::wire::{
-    FileHash, FileReply, FileRequest, GzipLevel, ListKind, ListRequest, MAX_CHUNK_LEN, PathRequest,
-    ReadRequest,
+    FileHash, FileReply, FileRequest, GzipLevel, ListKind, ListRequest, PathRequest,
 };
 
 /// One request for the master link to carry, and where its answer goes.
@@ -78,10 +76,6 @@ impl Fetched {
         }
     }
 }
-
-/// How many times a download is retried when its hash does not match
-/// (the file changed on the server meanwhile), as Salt does.
-const TRIES: u32 = 3;
 
 impl FileClient {
     /// A client reading `server` directly, caching under `cachedir`.
@@ -287,139 +281,6 @@ impl FileClient {
             .path()
             .map(Path::to_path_buf))
     }
-
-    /// Downloads into a temporary file beside `dest`, retrying with a fresh
-    /// hash when the file changed on the server, then renames it into place.
-    async fn download_to(
-        &self,
-        saltenv: &Saltenv,
-        path: &SafeRelPath,
-        dest: &Path,
-        expected: &mut FileHash,
-        gzip: Option<GzipLevel>,
-    ) -> Result<Fetched, ClientError> {
-        let mut tmp = AtomicFile::create(dest).map_err(|e| ClientError::io(dest, e))?;
-        for attempt in 0..TRIES {
-            if attempt > 0 {
-                tmp.truncate().map_err(|e| ClientError::io(dest, e))?;
-                match self.hash(saltenv, path).await? {
-                    Some(h) => *expected = h,
-                    None => return Ok(Fetched::Missing),
-                }
-            }
-            match self
-                .download(saltenv, path, expected, gzip, &mut tmp)
-                .await?
-            {
-                Download::Done => {
-                    let p = tmp.commit().map_err(|e| ClientError::io(dest, e))?;
-                    return Ok(Fetched::Written(p));
-                }
-                Download::Vanished => return Ok(Fetched::Missing),
-                Download::Changed => tracing::warn!(
-                    path = %path,
-                    attempt = attempt + 1,
-                    "file changed on the server during download; retrying"
-                ),
-            }
-        }
-        Err(mismatch(path, Some(expected)))
-    }
-
-    /// Reads the file chunk by chunk into `sink`, checking offsets, sizes
-    /// and, at the end, the hash.
-    async fn download(
-        &self,
-        saltenv: &Saltenv,
-        path: &SafeRelPath,
-        expected: &FileHash,
-        gzip: Option<GzipLevel>,
-        sink: &mut impl Write,
-    ) -> Result<Download, ClientError> {
-        let mut hasher = Hasher::new(expected.hash_type);
-        let mut offset = 0u64;
-        loop {
-            let req = FileRequest::Read(ReadRequest {
-                saltenv: saltenv.clone(),
-                path: path.clone(),
-                offset,
-                len: MAX_CHUNK_LEN,
-                gzip,
-            });
-            let chunk = match self.request(req).await? {
-                FileReply::Chunk(Some(c)) => c,
-                FileReply::Chunk(None) => return Ok(Download::Vanished),
-                other => return Err(unexpected("Read", other)),
-            };
-            if chunk.offset != offset || chunk.len > MAX_CHUNK_LEN {
-                return Err(ClientError::Protocol {
-                    request: "Read",
-                    detail: format!(
-                        "asked for offset {offset}, got offset {} with {} bytes",
-                        chunk.offset, chunk.len
-                    ),
-                });
-            }
-            let data = match chunk.gzip {
-                Some(_) => gunzip(&chunk.data, chunk.len)?,
-                None => chunk.data.into_vec(),
-            };
-            if data.len() != chunk.len as usize {
-                return Err(ClientError::Protocol {
-                    request: "Read",
-                    detail: format!("chunk says {} bytes, holds {}", chunk.len, data.len()),
-                });
-            }
-            hasher.update(&data);
-            sink.write_all(&data)
-                .map_err(|e| ClientError::io(format!("salt://{path}"), e))?;
-            offset += data.len() as u64;
-            if offset > expected.size || chunk.size != expected.size {
-                return Ok(Download::Changed);
-            }
-            if chunk.done {
-                break;
-            }
-            if data.is_empty() {
-                return Err(ClientError::Protocol {
-                    request: "Read",
-                    detail: "an empty chunk that is not the last".into(),
-                });
-            }
-        }
-        Ok(if hasher.finish() == expected.hsum {
-            Download::Done
-        } else {
-            Download::Changed
-        })
-    }
-}
-
-enum Download {
-    Done,
-    /// The server no longer has the file.
-    Vanished,
-    /// Size or hash differ from what the server announced.
-    Changed,
-}
-
-/// Whether the local file at `path` hashes to `expected`.
-fn same_content(path: &Path, expected: &FileHash) -> bool {
-    hash_path(expected.hash_type, path).is_ok_and(|h| h == expected.hsum)
-}
-
-/// Decompresses one chunk, reading no more than `len` bytes of output (and
-/// one more to notice a chunk that lies about its length).
-fn gunzip(data: &[u8], len: u32) -> Result<Vec<u8>, ClientError> {
-    let mut out = Vec::with_capacity(len as usize);
-    flate2::read::GzDecoder::new(data)
-        .take(u64::from(len) + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| ClientError::Protocol {
-            request: "Read",
-            detail: format!("bad gzip data: {e}"),
-        })?;
-    Ok(out)
 }
 
 /// Creates `dir` (under `files_root`) with mode 0700 like Salt's cache, first
@@ -442,7 +303,7 @@ fn make_cache_dirs(files_root: &Path, dir: &Path) -> Result<(), ClientError> {
     b.create(dir).map_err(|e| ClientError::io(dir, e))
 }
 
-fn unexpected(request: &'static str, reply: FileReply) -> ClientError {
+pub(crate) fn unexpected(request: &'static str, reply: FileReply) -> ClientError {
     match reply {
         FileReply::Error(e) => ClientError::Server(e),
         other => ClientError::Protocol {
@@ -452,17 +313,10 @@ fn unexpected(request: &'static str, reply: FileReply) -> ClientError {
     }
 }
 
-fn mismatch(path: &SafeRelPath, expected: Option<&FileHash>) -> ClientError {
-    ClientError::HashMismatch {
-        path: path.clone(),
-        hash_type: expected.map_or("sha256", |h| h.hash_type.as_str()),
-        tries: TRIES,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::MAX_CHUNK_LEN;
     use indexmap::IndexMap;
     use std::os::unix::fs::PermissionsExt;
 

@@ -45,6 +45,7 @@
 
 mod atomic;
 mod client;
+mod download;
 mod error;
 mod hash;
 mod list;
