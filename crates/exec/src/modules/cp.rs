@@ -4,11 +4,11 @@
 //! destination's directory is missing; `cp.get_dir` the sorted list of
 //! what it wrote).
 //!
-//! Everything goes through `cx.files` (a [`FileClient`]): the master in a
-//! minion, `file_roots` in `salt-rs-call --local`. URLs are parsed into a
-//! [`SaltUrl`] first; a path with `..`, an absolute path, a `%` escape or a
-//! bad `?saltenv=` is an error naming the URL (Salt answers `False` or
-//! `""` for those without saying why).
+//! Everything goes through `cx.files` (a [`salt_fileserver::FileClient`]):
+//! the master in a minion, `file_roots` in `salt-rs-call --local`. URLs are
+//! parsed into a [`salt_types::SaltUrl`] first; a path with `..`, an
+//! absolute path, a `%` escape or a bad `?saltenv=` is an error naming the
+//! URL (Salt answers `False` or `""` for those without saying why).
 //!
 //! Differences from Salt, on purpose: only the `jinja` template engine;
 //! only `salt://` and local absolute paths (no `http://`, `s3://`, ...);
