@@ -16,6 +16,7 @@
 mod cli_args;
 pub mod de;
 mod error;
+pub mod host;
 mod jobs;
 pub mod master;
 pub mod modules;
@@ -64,6 +65,11 @@ pub struct Ctx {
     /// The minion's pillar between jobs: `saltutil.refresh_pillar` puts a
     /// fresh one here for the jobs that follow. `None` outside a minion.
     pub pillar_cell: Option<PillarCell>,
+    /// The file server as `cp.*` (and states fetching `salt://` sources)
+    /// reach it: `file_roots` in-process for `salt-rs-call --local`, the
+    /// master through the minion's link otherwise. `None`: no file server
+    /// (the `cp.*` functions say so).
+    pub files: Option<salt_fileserver::FileClient>,
 }
 
 impl Ctx {
@@ -83,6 +89,7 @@ impl Ctx {
             pillar_source: None,
             master: None,
             pillar_cell: None,
+            files: None,
         }
     }
 }

@@ -99,6 +99,7 @@ async fn run_job(
         pillar_source: Some(Arc::new(master.clone())),
         master: Some(master),
         pillar_cell: Some(m.pillar.clone()),
+        files: None,
     };
     let res = match salt_exec::parse_call(&p.fun, p.arg.clone(), p.kwarg.clone()) {
         Ok(call) => call.call(&cx).await,

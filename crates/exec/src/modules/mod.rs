@@ -5,6 +5,7 @@
 pub mod archive;
 pub mod cmd;
 pub mod cmd_script;
+pub mod cp;
 pub mod defaults;
 pub mod event;
 pub mod file_hash;
@@ -48,6 +49,7 @@ pub(crate) fn test_ctx() -> crate::Ctx {
         pillar_source: None,
         master: None,
         pillar_cell: None,
+        files: None,
     }
 }
 
