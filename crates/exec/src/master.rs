@@ -61,8 +61,34 @@ impl crate::PillarSource for MasterClient {
             };
             match self.ask(q, PILLAR_TIMEOUT).await? {
                 Answer::Pillar(p) => Ok(p),
+                Answer::File(_) => Err("the master answered a pillar question with a file".into()),
             }
         })
+    }
+}
+
+/// How long one file-server request may take (a chunk is at most 1 MiB).
+pub const FILE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Serves a minion's remote file client: every request of `calls` is asked
+/// of the master through `master`, and every call gets a reply (an error
+/// reply when the master cannot be reached), so none hangs.
+pub async fn serve_files(
+    master: MasterClient,
+    mut calls: mpsc::Receiver<salt_fileserver::FileCall>,
+) {
+    while let Some(call) = calls.recv().await {
+        let master = master.clone();
+        tokio::spawn(async move {
+            let reply = match master.ask(Query::File(call.request), FILE_TIMEOUT).await {
+                Ok(Answer::File(r)) => r,
+                Ok(Answer::Pillar(_)) => salt_fileserver::invalid_request(
+                    "the master answered a file request with pillar",
+                ),
+                Err(e) => salt_fileserver::unavailable(e),
+            };
+            let _ = call.reply.send(reply);
+        });
     }
 }
 

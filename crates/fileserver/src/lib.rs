@@ -57,7 +57,7 @@ pub use atomic::AtomicFile;
 pub use client::{Fetched, FileCall, FileClient};
 pub use error::{ClientError, FsError};
 pub use hash::{Hasher, hash_path};
-pub use server::{FileServer, invalid_request};
+pub use server::{FileServer, invalid_request, unavailable};
 pub use wire::{FileReply, FileRequest};
 
 pub use salt_types::{SafeRelPath, SaltUrl, Saltenv};

@@ -302,6 +302,15 @@ pub fn invalid_request(message: impl Into<String>) -> FileReply {
     })
 }
 
+/// A reply for a request that never reached the server (the master could
+/// not be asked): an I/O error naming why.
+pub fn unavailable(why: impl std::fmt::Display) -> FileReply {
+    FileReply::Error(FileError {
+        kind: FileErrorKind::Io,
+        message: format!("the file server cannot be reached: {why}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

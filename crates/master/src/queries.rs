@@ -1,7 +1,8 @@
 //! Questions minions ask while a job runs (`MinionRequest::Ask`), answered
-//! off the request loop, one task each: today the minion's pillar, compiled
-//! now from `pillar_roots` with the grains of its last hello (Salt's
-//! `_pillar`), and kept for `-I`/`J@` targeting.
+//! off the request loop, one task each: the minion's pillar, compiled now
+//! from `pillar_roots` with the grains of its last hello (Salt's `_pillar`)
+//! and kept for `-I`/`J@` targeting; and the file server (`salt://`),
+//! whose requests carry only parsed paths resolved under `file_roots`.
 //!
 //! A pillar that fails to compile is never handed out in part: the minion
 //! gets Salt's `{"_errors": [...]}` alone (state runs refuse to start on
@@ -37,6 +38,13 @@ pub async fn answer(m: &Arc<Master>, ask: Ask) {
         } => pillar(m, &ask.id, saltenv, pillarenv, overrides)
             .await
             .map(Answer::Pillar),
+        Query::File(req) => {
+            let fs = m.fileserver.clone();
+            tokio::task::spawn_blocking(move || fs.handle(&req))
+                .await
+                .map(Answer::File)
+                .map_err(|e| format!("file server task failed: {e}"))
+        }
     };
     let msg = MasterMessage::Answer {
         req: ask.req,

@@ -67,6 +67,8 @@ pub struct Master {
     /// Recent jobs and where each stands with each minion (re-sends,
     /// catch-up, job status).
     pub owed: Mutex<crate::delivery::Owed>,
+    /// `salt://` over `file_roots`.
+    pub fileserver: Arc<salt_fileserver::FileServer>,
     /// Each minion's last compiled pillar (`-I`/`J@` targeting).
     pub pillars: Mutex<HashMap<MinionId, Map<String, Value>>>,
     /// The event bus (`salt-rs-run state.event`).
@@ -96,7 +98,12 @@ impl Master {
             SqliteJobStore::open(&jobs_path)
                 .with_context(|| format!("job cache {}", jobs_path.display()))?,
         );
+        let fileserver = Arc::new(
+            salt_fileserver::FileServer::from_config(&cfg.file_roots)
+                .map_err(|e| anyhow::anyhow!("file_roots: {e}"))?,
+        );
         let master = Self {
+            fileserver,
             keys,
             public_pem,
             keystore,

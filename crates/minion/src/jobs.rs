@@ -40,6 +40,8 @@ pub struct JobSinks {
     pub events: EventSink,
     /// Questions for that master (fresh pillar).
     pub master: MasterClient,
+    /// That master's file server (`salt://`), cached under the cachedir.
+    pub files: salt_fileserver::FileClient,
 }
 
 /// Checks target, expiry and duplicates, then runs the job in its own
@@ -59,19 +61,21 @@ pub fn dispatch(minion: &Arc<Minion>, p: Publish, sinks: JobSinks) -> AckStatus 
     }
     tracing::info!(jid = %p.jid, fun = %p.fun, "running job");
     let m = minion.clone();
+    let returns = sinks.returns.clone();
     minion.job_tasks.spawn(async move {
-        let ret = run_job(&m, &p, sinks.events, sinks.master).await;
-        sinks.returns.deliver(ret).await;
+        let ret = run_job(&m, &p, sinks).await;
+        returns.deliver(ret).await;
     });
     AckStatus::Accepted
 }
 
-async fn run_job(
-    m: &Arc<Minion>,
-    p: &Publish,
-    events: EventSink,
-    master: MasterClient,
-) -> JobReturn {
+async fn run_job(m: &Arc<Minion>, p: &Publish, sinks: JobSinks) -> JobReturn {
+    let JobSinks {
+        events,
+        master,
+        files,
+        ..
+    } = sinks;
     let cancel = m.shutdown.child_token();
     let tgt = serde_json::to_value(&p.target.tgt).unwrap_or(Value::Null);
     let tgt_type = serde_json::to_value(p.target.tgt_type)
@@ -99,7 +103,7 @@ async fn run_job(
         pillar_source: Some(Arc::new(master.clone())),
         master: Some(master),
         pillar_cell: Some(m.pillar.clone()),
-        files: None,
+        files: Some(files),
     };
     let res = match salt_exec::parse_call(&p.fun, p.arg.clone(), p.kwarg.clone()) {
         Ok(call) => call.call(&cx).await,

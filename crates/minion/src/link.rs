@@ -248,6 +248,14 @@ impl MasterLink {
         let (ret_tx, mut ret_rx) = mpsc::channel::<JobReturn>(1024);
         let (ev_tx, mut ev_rx) = mpsc::channel::<(String, serde_json::Value)>(256);
         let (master_client, mut ask_rx) = salt_exec::MasterClient::channel(64);
+        let (files, file_calls) =
+            salt_fileserver::FileClient::remote(self.minion.cfg.cachedir(), 64);
+        // File requests become questions to this master; the task ends
+        // when the link (and every job's copy of the client) is gone.
+        tokio::spawn(salt_exec::master::serve_files(
+            master_client.clone(),
+            file_calls,
+        ));
         let outbox = Arc::new(Mutex::new(self.outbox()));
         let mut live = Live {
             dealer,
@@ -270,6 +278,7 @@ impl MasterLink {
                 returns: ReturnSink { outbox, tx: ret_tx },
                 events: ev_tx,
                 master: master_client,
+                files,
             },
             asks: std::collections::BTreeMap::new(),
             next_req: 0,

@@ -128,12 +128,16 @@ pub enum Query {
         #[serde(default)]
         overrides: Map<String, Value>,
     },
+    /// The file server (`salt://`): listings, hashes, chunks of files.
+    /// Paths and saltenvs are parsed types, checked when decoded.
+    File(salt_fileserver::FileRequest),
 }
 
 /// The master's answer to a [`Query`].
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub enum Answer {
     Pillar(Map<String, Value>),
+    File(salt_fileserver::FileReply),
 }
 
 /// What a minion did with a job it received.
