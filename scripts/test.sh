@@ -4,5 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The container lab (crates/testkit/src/container.rs): built when docker is
+# here and we are root, skipped (tests then print why) otherwise. Cached.
+if [ "$(id -u)" -eq 0 ] && docker info >/dev/null 2>&1; then
+  bash scripts/lab-image.sh
+fi
 cargo build --workspace --bins --locked
 cargo test --workspace --locked --no-fail-fast "$@"
