@@ -16,6 +16,7 @@
 mod cli_args;
 pub mod de;
 mod error;
+mod host;
 mod jobs;
 pub mod modules;
 mod registry;

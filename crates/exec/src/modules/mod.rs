@@ -5,8 +5,10 @@
 pub mod cmd;
 pub mod event;
 pub mod grains;
+pub mod kmod;
 pub mod saltutil;
 pub mod sys;
+pub mod sysctl;
 pub mod test;
 
 /// A context for unit tests: id `minion1`, a few grains, no jid.
