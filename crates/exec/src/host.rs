@@ -273,15 +273,12 @@ pub(crate) mod script {
     impl Runner for Script {
         fn run<'a>(&'a self, argv: &'a [String], _env: &'a [(String, String)]) -> RunFuture<'a> {
             Box::pin(async move {
+                // Programs found by `which` are recorded by their bare name.
                 let argv: Vec<String> = argv
                     .iter()
-                    .enumerate()
-                    .map(|(i, a)| {
-                        if i == 0 {
-                            a.rsplit('/').next().unwrap_or(a).to_owned()
-                        } else {
-                            a.clone()
-                        }
+                    .map(|a| match a.strip_prefix("/usr/bin/") {
+                        Some(p) if self.programs.iter().any(|q| q == p) => p.to_owned(),
+                        _ => a.clone(),
                     })
                     .collect();
                 self.calls

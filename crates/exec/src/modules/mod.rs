@@ -7,6 +7,7 @@ pub mod event;
 pub mod grains;
 pub mod kmod;
 pub mod saltutil;
+pub mod service;
 pub mod sys;
 pub mod sysctl;
 pub mod test;
