@@ -67,6 +67,14 @@ exec_registry! {
     "grains.item"        => GrainsItem(modules::grains::Item),
     "grains.items"       => GrainsItems(modules::grains::Items),
     "grains.ls"          => GrainsLs(modules::grains::Ls),
+    "group.add"          => GroupAdd(modules::group::Add),
+    "group.adduser"      => GroupAdduser(modules::group::Adduser),
+    "group.chgid"        => GroupChgid(modules::group::Chgid),
+    "group.delete"       => GroupDelete(modules::group::Delete),
+    "group.deluser"      => GroupDeluser(modules::group::Deluser),
+    "group.getent"       => GroupGetent(modules::group::Getent),
+    "group.info"         => GroupInfo(modules::group::Info),
+    "group.members"      => GroupMembers(modules::group::Members),
     "kmod.available"     => KmodAvailable(modules::kmod::Available),
     "kmod.check_available" => KmodCheckAvailable(modules::kmod::CheckAvailable),
     "kmod.is_loaded"     => KmodIsLoaded(modules::kmod::IsLoaded),
@@ -74,6 +82,18 @@ exec_registry! {
     "kmod.lsmod"         => KmodLsmod(modules::kmod::Lsmod),
     "kmod.mod_list"      => KmodModList(modules::kmod::ModList),
     "kmod.remove"        => KmodRemove(modules::kmod::Remove),
+    "lowpkg.bin_pkg_info" => LowpkgBinPkgInfo(modules::lowpkg::BinPkgInfo),
+    "pkg.install"        => PkgInstall(modules::pkg::Install),
+    "pkg.latest_version" => PkgLatestVersion(modules::pkg::LatestVersion),
+    "pkg.list_pkgs"      => PkgListPkgs(modules::pkg::ListPkgs),
+    "pkg.list_repo_pkgs" => PkgListRepoPkgs(modules::pkg::ListRepoPkgs),
+    "pkg.normalize_name" => PkgNormalizeName(modules::pkg::NormalizeName),
+    "pkg.purge"          => PkgPurge(modules::pkg::Purge),
+    "pkg.refresh_db"     => PkgRefreshDb(modules::pkg::RefreshDb),
+    "pkg.remove"         => PkgRemove(modules::pkg::Remove),
+    "pkg.upgrade_available" => PkgUpgradeAvailable(modules::pkg::UpgradeAvailable),
+    "pkg.version"        => PkgVersion(modules::pkg::Version),
+    "pkg.version_cmp"    => PkgVersionCmp(modules::pkg::VersionCmp),
     "saltutil.find_job"  => SaltutilFindJob(modules::saltutil::FindJob),
     "saltutil.kill_job"  => SaltutilKillJob(modules::saltutil::KillJob),
     "saltutil.running"   => SaltutilRunning(modules::saltutil::Running),
@@ -108,6 +128,22 @@ exec_registry! {
     "test.retcode"       => TestRetcode(modules::test::Retcode),
     "test.sleep"         => TestSleep(modules::test::Sleep),
     "test.version"       => TestVersion(modules::test::Version),
+    "user.add"           => UserAdd(modules::user::Add),
+    "user.chfullname"    => UserChfullname(modules::user::Chfullname),
+    "user.chgid"         => UserChgid(modules::user::Chgid),
+    "user.chgroups"      => UserChgroups(modules::user::Chgroups),
+    "user.chhome"        => UserChhome(modules::user::Chhome),
+    "user.chhomephone"   => UserChhomephone(modules::user::Chhomephone),
+    "user.chother"       => UserChother(modules::user::Chother),
+    "user.chroomnumber"  => UserChroomnumber(modules::user::Chroomnumber),
+    "user.chshell"       => UserChshell(modules::user::Chshell),
+    "user.chuid"         => UserChuid(modules::user::Chuid),
+    "user.chworkphone"   => UserChworkphone(modules::user::Chworkphone),
+    "user.delete"        => UserDelete(modules::user::Delete),
+    "user.getent"        => UserGetent(modules::user::Getent),
+    "user.info"          => UserInfo(modules::user::Info),
+    "user.list_groups"   => UserListGroups(modules::user::ListGroups),
+    "user.list_users"    => UserListUsers(modules::user::ListUsers),
 }
 
 /// Every function name, sorted (what `sys.list_functions` returns).
@@ -136,8 +172,10 @@ pub(crate) fn fnmatch(pattern: &str, name: &str) -> bool {
 macro_rules! exec_registry {
     ($($name:literal => $variant:ident($ty:ty)),+ $(,)?) => {
         /// A parsed call: one variant per registered function, holding that
-        /// function's typed arguments. Built only by [`parse_call`].
+        /// function's typed arguments. Built only by [`parse_call`]; lives
+        /// for one call, so variant sizes do not matter.
         #[derive(Debug)]
+        #[allow(clippy::large_enum_variant)]
         pub enum ExecCall {
             $($variant($ty)),+
         }

@@ -213,10 +213,10 @@ fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
         let path = e.path();
         if path.is_dir() {
             walk(&path, out);
-        } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-            if let Some(i) = name.find(".ko") {
-                out.push(name[..i].replace('-', "_"));
-            }
+        } else if let Some(name) = path.file_name().and_then(|n| n.to_str())
+            && let Some(i) = name.find(".ko")
+        {
+            out.push(name[..i].replace('-', "_"));
         }
     }
 }

@@ -5,12 +5,16 @@
 pub mod cmd;
 pub mod event;
 pub mod grains;
+pub mod group;
 pub mod kmod;
+pub mod lowpkg;
+pub mod pkg;
 pub mod saltutil;
 pub mod service;
 pub mod sys;
 pub mod sysctl;
 pub mod test;
+pub mod user;
 
 /// A context for unit tests: id `minion1`, a few grains, no jid.
 #[cfg(test)]

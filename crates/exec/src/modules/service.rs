@@ -74,7 +74,8 @@ pub struct ForceReload(Change);
 macro_rules! change_fn {
     ($ty:ident, $verb:literal, $block:expr, $doc:literal) => {
         impl ExecFn for $ty {
-            const POSITIONAL: &'static [&'static str] = &["name", "no_block", "unmask", "unmask_runtime"];
+            const POSITIONAL: &'static [&'static str] =
+                &["name", "no_block", "unmask", "unmask_runtime"];
             const REQUIRED: usize = 1;
             const DOC: &'static str = $doc;
             type Output = bool;
@@ -85,7 +86,8 @@ macro_rules! change_fn {
                 let sd = Systemd::detect(&host).await?;
                 let a = self.0;
                 let no_block = a.no_block.unwrap_or_else(|| $block(&a.name));
-                sd.change(&host, $verb, &a.name, no_block, a.unmask, a.unmask_runtime).await
+                sd.change(&host, $verb, &a.name, no_block, a.unmask, a.unmask_runtime)
+                    .await
             }
         }
     };
@@ -95,10 +97,30 @@ fn never(_: &str) -> bool {
     false
 }
 
-change_fn!(Start, "start", never, "Start a unit (systemctl start); fails with systemctl's error. no_block: --no-block; unmask / unmask_runtime: remove a mask first.\n\nCLI Example:\n\n    salt '*' service.start nginx\n");
-change_fn!(Restart, "restart", minion_unit, "Restart a unit (systemctl restart); fails with systemctl's error.\n\nCLI Example:\n\n    salt '*' service.restart nginx\n");
-change_fn!(Reload, "reload", never, "Reload a unit (systemctl reload); fails with systemctl's error.\n\nCLI Example:\n\n    salt '*' service.reload nginx\n");
-change_fn!(ForceReload, "force-reload", always, "Force-reload a unit (systemctl force-reload; --no-block by default).\n\nCLI Example:\n\n    salt '*' service.force_reload nginx\n");
+change_fn!(
+    Start,
+    "start",
+    never,
+    "Start a unit (systemctl start); fails with systemctl's error. no_block: --no-block; unmask / unmask_runtime: remove a mask first.\n\nCLI Example:\n\n    salt '*' service.start nginx\n"
+);
+change_fn!(
+    Restart,
+    "restart",
+    minion_unit,
+    "Restart a unit (systemctl restart); fails with systemctl's error.\n\nCLI Example:\n\n    salt '*' service.restart nginx\n"
+);
+change_fn!(
+    Reload,
+    "reload",
+    never,
+    "Reload a unit (systemctl reload); fails with systemctl's error.\n\nCLI Example:\n\n    salt '*' service.reload nginx\n"
+);
+change_fn!(
+    ForceReload,
+    "force-reload",
+    always,
+    "Force-reload a unit (systemctl force-reload; --no-block by default).\n\nCLI Example:\n\n    salt '*' service.force_reload nginx\n"
+);
 
 fn always(_: &str) -> bool {
     true
@@ -183,7 +205,8 @@ pub struct Toggle {
 pub struct Enable(Toggle);
 
 impl ExecFn for Enable {
-    const POSITIONAL: &'static [&'static str] = &["name", "no_block", "unmask", "unmask_runtime", "root"];
+    const POSITIONAL: &'static [&'static str] =
+        &["name", "no_block", "unmask", "unmask_runtime", "root"];
     const REQUIRED: usize = 1;
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Enable a unit at boot (systemctl enable; update-rc.d/chkconfig for a SysV script); fails with systemctl's error.\n\nCLI Example:\n\n    salt '*' service.enable nginx\n";
@@ -194,8 +217,15 @@ impl ExecFn for Enable {
         let host = Host::real(&real, cx);
         let sd = Systemd::detect(&host).await?;
         let a = self.0;
-        sd.enable(&host, &a.name, a.no_block, a.unmask, a.unmask_runtime, a.root.as_deref())
-            .await
+        sd.enable(
+            &host,
+            &a.name,
+            a.no_block,
+            a.unmask,
+            a.unmask_runtime,
+            a.root.as_deref(),
+        )
+        .await
     }
 }
 
@@ -224,7 +254,8 @@ impl ExecFn for Disable {
         let real = Real::new(cx);
         let host = Host::real(&real, cx);
         let sd = Systemd::detect(&host).await?;
-        sd.disable(&host, &self.name, self.no_block, self.root.as_deref()).await
+        sd.disable(&host, &self.name, self.no_block, self.root.as_deref())
+            .await
     }
 }
 
@@ -360,7 +391,8 @@ impl ExecFn for Masked {
         let real = Real::new(cx);
         let host = Host::real(&real, cx);
         let sd = Systemd::detect(&host).await?;
-        sd.masked(&host, &self.name, self.runtime, self.root.as_deref()).await
+        sd.masked(&host, &self.name, self.runtime, self.root.as_deref())
+            .await
     }
 }
 
@@ -399,7 +431,8 @@ impl ExecFn for Unmask {
         let host = Host::real(&real, cx);
         let sd = Systemd::detect(&host).await?;
         let a = self.0;
-        sd.unmask(&host, &a.name, a.runtime, a.root.as_deref()).await
+        sd.unmask(&host, &a.name, a.runtime, a.root.as_deref())
+            .await
     }
 }
 
@@ -474,13 +507,23 @@ impl Systemd {
     }
 
     /// A systemctl command line; `scope` puts it under `systemd-run --scope`.
-    fn argv(&self, host: &Host<'_>, action: &[&str], name: Option<&str>, scope: bool, no_block: bool, root: Option<&str>) -> Vec<String> {
+    fn argv(
+        &self,
+        host: &Host<'_>,
+        action: &[&str],
+        name: Option<&str>,
+        scope: bool,
+        no_block: bool,
+        root: Option<&str>,
+    ) -> Vec<String> {
         let mut v = Vec::new();
-        if scope && !self.offline && self.version.is_some_and(|v| v >= 205) {
-            if let Some(run) = host.runner.which("systemd-run") {
-                v.push(run);
-                v.push("--scope".into());
-            }
+        if scope
+            && !self.offline
+            && self.version.is_some_and(|v| v >= 205)
+            && let Some(run) = host.runner.which("systemd-run")
+        {
+            v.push(run);
+            v.push("--scope".into());
         }
         v.push(self.systemctl.clone());
         if no_block {
@@ -501,17 +544,29 @@ impl Systemd {
         v
     }
 
-    async fn run(&self, host: &Host<'_>, argv: &[String]) -> Result<crate::host::Outcome, ExecError> {
+    async fn run(
+        &self,
+        host: &Host<'_>,
+        argv: &[String],
+    ) -> Result<crate::host::Outcome, ExecError> {
         let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
         host.cmd(&refs).await
     }
 
-    async fn status_cmd(&self, host: &Host<'_>, name: &str) -> Result<crate::host::Outcome, ExecError> {
+    async fn status_cmd(
+        &self,
+        host: &Host<'_>,
+        name: &str,
+    ) -> Result<crate::host::Outcome, ExecError> {
         let argv = self.argv(host, &["status"], Some(name), false, false, None);
         let mut out = self.run(host, &argv).await?;
         // Salt reads it with stderr redirected into stdout.
         if !out.stderr.is_empty() {
-            out.stdout = if out.stdout.is_empty() { std::mem::take(&mut out.stderr) } else { format!("{}\n{}", out.stdout, out.stderr) };
+            out.stdout = if out.stdout.is_empty() {
+                std::mem::take(&mut out.stderr)
+            } else {
+                format!("{}\n{}", out.stdout, out.stderr)
+            };
         }
         Ok(out)
     }
@@ -532,13 +587,15 @@ impl Systemd {
             return Ok(false);
         }
         for line in out.lines() {
-            if let Some(rest) = line.trim_start().strip_prefix("loaded:") {
-                if line.starts_with(char::is_whitespace) {
-                    return Ok(rest.split_whitespace().next() != Some("not-found"));
-                }
+            if let Some(rest) = line.trim_start().strip_prefix("loaded:")
+                && line.starts_with(char::is_whitespace)
+            {
+                return Ok(rest.split_whitespace().next() != Some("not-found"));
             }
         }
-        Err(ExecError::Command(format!("Failed to get information on unit '{name}'")))
+        Err(ExecError::Command(format!(
+            "Failed to get information on unit '{name}'"
+        )))
     }
 
     /// Salt's `_check_for_unit_changes`: daemon-reload when the unit file
@@ -548,7 +605,8 @@ impl Systemd {
             return Ok(());
         }
         let local = host.path(&format!("{LOCAL_PATH}/{}", canonical(name)));
-        let untracked = std::fs::File::open(&local).is_ok() && !self.check_available(host, name).await?;
+        let untracked =
+            std::fs::File::open(&local).is_ok() && !self.check_available(host, name).await?;
         let changed = untracked
             || self
                 .status_cmd(host, name)
@@ -563,7 +621,14 @@ impl Systemd {
     }
 
     pub async fn daemon_reload(&self, host: &Host<'_>) -> Result<bool, ExecError> {
-        let argv = self.argv(host, &["--system", "daemon-reload"], None, false, false, None);
+        let argv = self.argv(
+            host,
+            &["--system", "daemon-reload"],
+            None,
+            false,
+            false,
+            None,
+        );
         let out = self.run(host, &argv).await?;
         if out.retcode != 0 {
             return Err(ExecError::Command(format!(
@@ -580,7 +645,8 @@ impl Systemd {
     }
 
     pub async fn status(&self, host: &Host<'_>, name: &str) -> Result<Value, ExecError> {
-        let glob = name.contains('*') || name.contains('?') || (name.contains('[') && name.contains(']'));
+        let glob =
+            name.contains('*') || name.contains('?') || (name.contains('[') && name.contains(']'));
         let units: Vec<String> = if glob {
             get_all(host, None)
                 .into_iter()
@@ -602,7 +668,14 @@ impl Systemd {
         Ok(results.remove(name).unwrap_or(Value::Bool(false)))
     }
 
-    async fn check_unmask(&self, host: &Host<'_>, name: &str, unmask: bool, unmask_runtime: bool, root: Option<&str>) -> Result<(), ExecError> {
+    async fn check_unmask(
+        &self,
+        host: &Host<'_>,
+        name: &str,
+        unmask: bool,
+        unmask_runtime: bool,
+        root: Option<&str>,
+    ) -> Result<(), ExecError> {
         if unmask {
             self.unmask(host, name, false, root).await?;
         }
@@ -613,9 +686,18 @@ impl Systemd {
     }
 
     /// start / restart / reload / force-reload: systemctl's stderr on failure.
-    pub async fn change(&self, host: &Host<'_>, verb: &str, name: &str, no_block: bool, unmask: bool, unmask_runtime: bool) -> Result<bool, ExecError> {
+    pub async fn change(
+        &self,
+        host: &Host<'_>,
+        verb: &str,
+        name: &str,
+        no_block: bool,
+        unmask: bool,
+        unmask_runtime: bool,
+    ) -> Result<bool, ExecError> {
         self.check_for_unit_changes(host, name).await?;
-        self.check_unmask(host, name, unmask, unmask_runtime, None).await?;
+        self.check_unmask(host, name, unmask, unmask_runtime, None)
+            .await?;
         let argv = self.argv(host, &[verb], Some(name), true, no_block, None);
         let out = self.run(host, &argv).await?;
         if out.retcode != 0 {
@@ -624,15 +706,29 @@ impl Systemd {
         Ok(true)
     }
 
-    pub async fn stop(&self, host: &Host<'_>, name: &str, no_block: bool) -> Result<bool, ExecError> {
+    pub async fn stop(
+        &self,
+        host: &Host<'_>,
+        name: &str,
+        no_block: bool,
+    ) -> Result<bool, ExecError> {
         self.check_for_unit_changes(host, name).await?;
         let argv = self.argv(host, &["stop"], Some(name), true, no_block, None);
         Ok(self.run(host, &argv).await?.retcode == 0)
     }
 
-    pub async fn enable(&self, host: &Host<'_>, name: &str, no_block: bool, unmask: bool, unmask_runtime: bool, root: Option<&str>) -> Result<bool, ExecError> {
+    pub async fn enable(
+        &self,
+        host: &Host<'_>,
+        name: &str,
+        no_block: bool,
+        unmask: bool,
+        unmask_runtime: bool,
+        root: Option<&str>,
+    ) -> Result<bool, ExecError> {
         self.check_for_unit_changes(host, name).await?;
-        self.check_unmask(host, name, unmask, unmask_runtime, root).await?;
+        self.check_unmask(host, name, unmask, unmask_runtime, root)
+            .await?;
         if sysv_services(host, root).iter().any(|s| s == name) {
             return self.sysv_toggle(host, name, true).await;
         }
@@ -644,7 +740,13 @@ impl Systemd {
         Ok(true)
     }
 
-    pub async fn disable(&self, host: &Host<'_>, name: &str, no_block: bool, root: Option<&str>) -> Result<bool, ExecError> {
+    pub async fn disable(
+        &self,
+        host: &Host<'_>,
+        name: &str,
+        no_block: bool,
+        root: Option<&str>,
+    ) -> Result<bool, ExecError> {
         self.check_for_unit_changes(host, name).await?;
         if sysv_services(host, root).iter().any(|s| s == name) {
             return self.sysv_toggle(host, name, false).await;
@@ -675,7 +777,12 @@ impl Systemd {
         Ok(self.run(host, &argv).await?.retcode == 0)
     }
 
-    pub async fn enabled(&self, host: &Host<'_>, name: &str, root: Option<&str>) -> Result<bool, ExecError> {
+    pub async fn enabled(
+        &self,
+        host: &Host<'_>,
+        name: &str,
+        root: Option<&str>,
+    ) -> Result<bool, ExecError> {
         let argv = self.argv(host, &["is-enabled"], Some(name), false, false, root);
         let out = self.run(host, &argv).await?;
         if out.retcode == 0 && out.stdout != "alias" {
@@ -698,7 +805,13 @@ impl Systemd {
         Ok(false)
     }
 
-    pub async fn masked(&self, host: &Host<'_>, name: &str, runtime: bool, root: Option<&str>) -> Result<bool, ExecError> {
+    pub async fn masked(
+        &self,
+        host: &Host<'_>,
+        name: &str,
+        runtime: bool,
+        root: Option<&str>,
+    ) -> Result<bool, ExecError> {
         self.check_for_unit_changes(host, name).await?;
         let base = if runtime { "/run" } else { "/etc" };
         let rel = format!("{base}/systemd/system/{}", canonical(name));
@@ -709,9 +822,19 @@ impl Systemd {
         Ok(std::fs::read_link(path).is_ok_and(|t| t == std::path::Path::new("/dev/null")))
     }
 
-    pub async fn mask(&self, host: &Host<'_>, name: &str, runtime: bool, root: Option<&str>) -> Result<bool, ExecError> {
+    pub async fn mask(
+        &self,
+        host: &Host<'_>,
+        name: &str,
+        runtime: bool,
+        root: Option<&str>,
+    ) -> Result<bool, ExecError> {
         self.check_for_unit_changes(host, name).await?;
-        let action: &[&str] = if runtime { &["mask", "--runtime"] } else { &["mask"] };
+        let action: &[&str] = if runtime {
+            &["mask", "--runtime"]
+        } else {
+            &["mask"]
+        };
         let argv = self.argv(host, action, Some(name), true, false, root);
         let out = self.run(host, &argv).await?;
         if out.retcode != 0 {
@@ -723,15 +846,27 @@ impl Systemd {
         Ok(true)
     }
 
-    pub async fn unmask(&self, host: &Host<'_>, name: &str, runtime: bool, root: Option<&str>) -> Result<bool, ExecError> {
+    pub async fn unmask(
+        &self,
+        host: &Host<'_>,
+        name: &str,
+        runtime: bool,
+        root: Option<&str>,
+    ) -> Result<bool, ExecError> {
         self.check_for_unit_changes(host, name).await?;
         if !self.masked(host, name, runtime, root).await? {
             return Ok(true);
         }
-        let action: &[&str] = if runtime { &["unmask", "--runtime"] } else { &["unmask"] };
+        let action: &[&str] = if runtime {
+            &["unmask", "--runtime"]
+        } else {
+            &["unmask"]
+        };
         let argv = self.argv(host, action, Some(name), true, false, root);
         if self.run(host, &argv).await?.retcode != 0 {
-            return Err(ExecError::Command(format!("Failed to unmask service '{name}'")));
+            return Err(ExecError::Command(format!(
+                "Failed to unmask service '{name}'"
+            )));
         }
         Ok(true)
     }
@@ -783,10 +918,14 @@ fn systemd_units(host: &Host<'_>, root: Option<&str>) -> std::collections::BTree
         };
         for e in entries.flatten() {
             let full = e.file_name().to_string_lossy().into_owned();
-            if let Some((unit, ty)) = full.rsplit_once('.') {
-                if UNIT_TYPES.contains(&ty) {
-                    out.insert(if ty == "service" { unit.to_owned() } else { full.clone() });
-                }
+            if let Some((unit, ty)) = full.rsplit_once('.')
+                && UNIT_TYPES.contains(&ty)
+            {
+                out.insert(if ty == "service" {
+                    unit.to_owned()
+                } else {
+                    full.clone()
+                });
             }
         }
     }
@@ -844,7 +983,8 @@ fn find_link(dir: &std::path::Path, name: &str) -> bool {
     };
     entries.flatten().any(|e| {
         let p = e.path();
-        (p.is_symlink() && e.file_name() == name) || (p.is_dir() && !p.is_symlink() && find_link(&p, name))
+        (p.is_symlink() && e.file_name() == name)
+            || (p.is_dir() && !p.is_symlink() && find_link(&p, name))
     })
 }
 
@@ -877,8 +1017,14 @@ mod tests {
         let h = host(&s, dir.path(), &grains);
         let sd = Systemd::detect(&h).await.unwrap();
         assert_eq!(sd.version, Some(252));
-        let e = sd.change(&h, "start", "nginx", false, false, false).await.unwrap_err();
-        assert_eq!(e.to_string(), "ERROR: Failed to start nginx.service: Unit nginx.service is masked.");
+        let e = sd
+            .change(&h, "start", "nginx", false, false, false)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ERROR: Failed to start nginx.service: Unit nginx.service is masked."
+        );
     }
 
     #[tokio::test]
@@ -897,7 +1043,12 @@ mod tests {
         let h = host(&s, dir.path(), &grains);
         let sd = Systemd::detect(&h).await.unwrap();
         assert_eq!(sd.status(&h, "foo").await.unwrap(), Value::Bool(false));
-        assert!(s.calls().contains(&"systemctl --system daemon-reload".to_owned()), "{:?}", s.calls());
+        assert!(
+            s.calls()
+                .contains(&"systemctl --system daemon-reload".to_owned()),
+            "{:?}",
+            s.calls()
+        );
     }
 
     #[tokio::test]
@@ -906,7 +1057,11 @@ mod tests {
         let grains = Map::new();
         let s = Script::with_programs(&["systemctl"])
             .on("systemctl --version", 0, VERSION)
-            .on("systemctl status nope.service", 4, "Unit nope.service could not be found.")
+            .on(
+                "systemctl status nope.service",
+                4,
+                "Unit nope.service could not be found.",
+            )
             .on("systemctl status foo.service", 3, "○ foo.service");
         let h = host(&s, dir.path(), &grains);
         let sd = Systemd::detect(&h).await.unwrap();
@@ -919,14 +1074,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let grains = Map::new();
         let s = Script::with_programs(&[]);
-        let e = Systemd::detect(&host(&s, dir.path(), &grains)).await.unwrap_err();
+        let e = Systemd::detect(&host(&s, dir.path(), &grains))
+            .await
+            .unwrap_err();
         assert_eq!(e.to_string(), format!("ERROR: {NOT_LOADED}"));
         let s = Script::with_programs(&["systemctl"]);
         let h = host(&s, dir.path(), &grains);
         let sd = Systemd::detect(&h).await.unwrap();
         assert!(sd.offline);
         let e = sd.available(&h, "x").await.unwrap_err();
-        assert_eq!(e.to_string(), "ERROR: Cannot run in offline mode. Failed to get information on unit 'x'");
+        assert_eq!(
+            e.to_string(),
+            "ERROR: Cannot run in offline mode. Failed to get information on unit 'x'"
+        );
     }
 
     #[tokio::test]

@@ -263,12 +263,12 @@ pub(crate) async fn persist(
 ) -> Result<String, ExecError> {
     let path = host.path(config);
     if !path.is_file() {
-        if let Some(dir) = path.parent() {
-            if !dir.exists() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    ExecError::Command(format!("Could not create {}: {e}", dir.display()))
-                })?;
-            }
+        if let Some(dir) = path.parent()
+            && !dir.exists()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                ExecError::Command(format!("Could not create {}: {e}", dir.display()))
+            })?;
         }
         std::fs::write(&path, "#\n# Kernel sysctl configuration\n#\n")
             .map_err(|_| ExecError::Command(format!("Could not write to file: {config}")))?;

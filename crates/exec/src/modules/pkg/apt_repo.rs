@@ -1,0 +1,2 @@
+//! APT repository definitions (`pkg.list_repos`, `get_repo`, `mod_repo`,
+//! `del_repo` on the Debian family).
