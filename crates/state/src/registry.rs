@@ -14,6 +14,13 @@ use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::{LowChunk, states};
 
 state_registry! {
+    "kmod.present"                  => KmodPresent(states::kmod::Present),
+    "service.dead"                  => ServiceDead(states::service::Dead),
+    "service.disabled"              => ServiceDisabled(states::service::Disabled),
+    "service.enabled"               => ServiceEnabled(states::service::Enabled),
+    "service.mod_watch"             => ServiceModWatch(states::service::ModWatch),
+    "service.running"               => ServiceRunning(states::service::Running),
+    "sysctl.present"                => SysctlPresent(states::sysctl::Present),
     "test.check_pillar"             => TestCheckPillar(states::test::CheckPillar),
     "test.configurable_test_state"  => TestConfigurableTestState(states::test::ConfigurableTestState),
     "test.fail_with_changes"        => TestFailWithChanges(states::test::FailWithChanges),

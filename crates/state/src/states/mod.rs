@@ -1,4 +1,9 @@
 //! State modules, one file per Salt module, one struct per function
-//! (`impl StateFn`), listed in `registry.rs`.
+//! (`impl StateFn`), listed in `registry.rs`. `calls.rs` is how the system
+//! modules call execution functions.
 
+mod calls;
+pub mod kmod;
+pub mod service;
+pub mod sysctl;
 pub mod test;
