@@ -47,6 +47,7 @@ fn lab_cases_match_salt() {
     );
 
     let mut failures = Vec::new();
+    let mut compared = 0;
     for case in &cases {
         let name = case
             .file_name()
@@ -96,6 +97,7 @@ fn lab_cases_match_salt() {
                     continue;
                 }
             };
+            compared += 1;
             let (w, g) = (pretty(&normalize(want)), pretty(&normalize(got)));
             if w != g {
                 failures.push(format!(
@@ -105,9 +107,13 @@ fn lab_cases_match_salt() {
             }
         }
     }
+    eprintln!(
+        "lab: {} cases, {compared} runs compared with Salt's",
+        cases.len()
+    );
     assert!(
         failures.is_empty(),
-        "{} mismatches:\n\n{}",
+        "{} mismatches (is run_sls stale? cargo build -p salt-exec --example run_sls):\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );

@@ -14,6 +14,8 @@ use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::{LowChunk, states};
 
 state_registry! {
+    "group.absent"                  => GroupAbsent(states::group::Absent),
+    "group.present"                 => GroupPresent(states::group::Present),
     "kmod.present"                  => KmodPresent(states::kmod::Present),
     "service.dead"                  => ServiceDead(states::service::Dead),
     "service.disabled"              => ServiceDisabled(states::service::Disabled),
@@ -30,6 +32,8 @@ state_registry! {
     "test.show_notification"        => TestShowNotification(states::test::ShowNotification),
     "test.succeed_with_changes"     => TestSucceedWithChanges(states::test::SucceedWithChanges),
     "test.succeed_without_changes"  => TestSucceedWithoutChanges(states::test::SucceedWithoutChanges),
+    "user.absent"                   => UserAbsent(states::user::Absent),
+    "user.present"                  => UserPresent(states::user::Present),
 }
 
 /// Every state function name (`test.nop`, ...), sorted.

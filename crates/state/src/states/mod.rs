@@ -3,7 +3,9 @@
 //! modules call execution functions.
 
 mod calls;
+pub mod group;
 pub mod kmod;
 pub mod service;
 pub mod sysctl;
 pub mod test;
+pub mod user;
