@@ -82,13 +82,14 @@ impl Present {
             r.comment = "Error: Conflicting options \"members\" with \"addusers\" and/or \"delusers\" can not be used together. ".into();
             return Ok(r.done());
         }
-        if let (Some(a), Some(d)) = (&add, &del) {
-            if !a.is_empty() && !d.is_empty() && a.iter().any(|u| d.contains(u)) {
-                r.result = Value::Null;
-                r.comment =
-                    "Error. Same user(s) can not be added and deleted simultaneously".into();
-                return Ok(r.done());
-            }
+        if let (Some(a), Some(d)) = (&add, &del)
+            && !a.is_empty()
+            && !d.is_empty()
+            && a.iter().any(|u| d.contains(u))
+        {
+            r.result = Value::Null;
+            r.comment = "Error. Same user(s) can not be added and deleted simultaneously".into();
+            return Ok(r.done());
         }
         let changes = self.changes(cx)?;
         if let Some(changes) = changes.as_ref().filter(|c| !c.is_empty()) {
@@ -236,17 +237,9 @@ impl Present {
             current.iter().any(|m| !want.contains(m)) || want.iter().any(|m| !current.contains(m))
         };
         match names(&self.members) {
-            Some(m) if m.is_empty() => {
-                if differs(&m) {
-                    out.push(Change::DelAll(current.clone()));
-                }
-            }
-            Some(m) => {
-                if differs(&m) {
-                    out.push(Change::Members(m));
-                }
-            }
-            None => {}
+            Some(m) if m.is_empty() && differs(&m) => out.push(Change::DelAll(current.clone())),
+            Some(m) if !m.is_empty() && differs(&m) => out.push(Change::Members(m)),
+            _ => {}
         }
         if let Some(a) = names(&self.addusers) {
             let todo: Vec<String> = a.into_iter().filter(|u| !current.contains(u)).collect();

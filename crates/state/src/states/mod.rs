@@ -5,6 +5,8 @@
 mod calls;
 pub mod group;
 pub mod kmod;
+pub mod pkg;
+mod pkg_targets;
 pub mod service;
 pub mod sysctl;
 pub mod test;

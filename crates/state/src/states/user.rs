@@ -187,14 +187,16 @@ impl Present {
             ("warndays", &self.warndays),
             ("expire", &self.expire),
         ];
+        // Salt's defaults (enforce_password True, hash/empty_password False)
+        // change nothing; anything else needs shadow.*.
+        let default = |k: &str, v: &Value| match k {
+            "enforce_password" => *v == json!(true),
+            "hash_password" | "empty_password" => *v == json!(false),
+            _ => false,
+        };
         shadow
             .into_iter()
-            .find(|(k, v)| {
-                !v.is_null()
-                    && !(*k == "enforce_password" && **v == json!(true))
-                    && !(*k == "hash_password" && **v == json!(false))
-                    && !(*k == "empty_password" && **v == json!(false))
-            })
+            .find(|(k, v)| !v.is_null() && !default(k, v))
             .map(|(k, _)| k)
     }
 
@@ -392,26 +394,26 @@ impl Present {
         {
             change.push(("groups".into(), json!(wanted)));
         }
-        if let Some(h) = &self.home {
-            if field("home") != json!(h) {
-                change.push(("home".into(), json!(h)));
-            }
+        if let Some(h) = &self.home
+            && field("home") != json!(h)
+        {
+            change.push(("home".into(), json!(h)));
         }
         if self.createhome {
             let newhome = self
                 .home
                 .clone()
                 .or_else(|| field("home").as_str().map(String::from));
-            if let Some(h) = newhome {
-                if !cx.exec.path_exists(&h) {
-                    change.push(("homeDoesNotExist".into(), json!(h)));
-                }
+            if let Some(h) = newhome
+                && !cx.exec.path_exists(&h)
+            {
+                change.push(("homeDoesNotExist".into(), json!(h)));
             }
         }
-        if let Some(s) = self.shell.as_ref().filter(|s| !s.is_empty()) {
-            if field("shell") != json!(s) {
-                change.push(("shell".into(), json!(s)));
-            }
+        if let Some(s) = self.shell.as_ref().filter(|s| !s.is_empty())
+            && field("shell") != json!(s)
+        {
+            change.push(("shell".into(), json!(s)));
         }
         for (key, v) in [
             ("fullname", &self.fullname),
@@ -420,10 +422,10 @@ impl Present {
             ("homephone", &self.homephone),
             ("other", &self.other),
         ] {
-            if let Some(want) = Self::gecos(v) {
-                if field(key) != json!(want) {
-                    change.push((key.into(), json!(want)));
-                }
+            if let Some(want) = Self::gecos(v)
+                && field(key) != json!(want)
+            {
+                change.push((key.into(), json!(want)));
             }
         }
         let mut errors = Vec::new();
@@ -470,17 +472,17 @@ impl Present {
         };
         let mut home_changed = false;
         let no_home = changes.iter().any(|(k, _)| k == "homeDoesNotExist");
-        if let Some(h) = take(&mut changes, "home") {
-            if !no_home {
-                call(
-                    cx,
-                    "user.chhome",
-                    &[json!(name), h],
-                    &[("persist", json!(false))],
-                )
-                .map_err(StateError::Command)?;
-                home_changed = true;
-            }
+        if let Some(h) = take(&mut changes, "home")
+            && !no_home
+        {
+            call(
+                cx,
+                "user.chhome",
+                &[json!(name), h],
+                &[("persist", json!(false))],
+            )
+            .map_err(StateError::Command)?;
+            home_changed = true;
         }
         if let Some(h) = take(&mut changes, "homeDoesNotExist") {
             if !home_changed {
