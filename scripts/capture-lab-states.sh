@@ -81,6 +81,8 @@ EOF
   call "$out/high.json" state.show_sls main
   call "$out/test.json" --retcode-passthrough state.sls main test=True
   call "$out/run.json" --retcode-passthrough state.sls main
+  # What the run left on disk, when the case says what to look at.
+  if [ -f "$src/inspect.sh" ]; then docker exec "$cid" sh /srv/salt/inspect.sh >"$out/inspect.txt" || true; fi
   call "$out/rerun.json" --retcode-passthrough state.sls main
   call "$out/retest.json" --retcode-passthrough state.sls main test=True
   docker rm -f "$cid" >/dev/null

@@ -22,6 +22,7 @@ state_registry! {
     "pkg.mod_watch"                 => PkgModWatch(states::pkg::ModWatch),
     "pkg.purged"                    => PkgPurged(states::pkg::Purged),
     "pkg.removed"                   => PkgRemoved(states::pkg::Removed),
+    "pkgrepo.managed"               => PkgrepoManaged(states::pkgrepo::Managed),
     "service.dead"                  => ServiceDead(states::service::Dead),
     "service.disabled"              => ServiceDisabled(states::service::Disabled),
     "service.enabled"               => ServiceEnabled(states::service::Enabled),

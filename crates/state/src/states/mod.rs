@@ -7,6 +7,7 @@ pub mod group;
 pub mod kmod;
 pub mod pkg;
 mod pkg_targets;
+pub mod pkgrepo;
 pub mod service;
 pub mod sysctl;
 pub mod test;

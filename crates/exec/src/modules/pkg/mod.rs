@@ -27,7 +27,9 @@ pub(crate) mod yum;
 pub(crate) mod yum_repo;
 
 mod functions;
+mod repo_functions;
 pub use functions::*;
+pub use repo_functions::*;
 
 /// Installed packages: name -> versions (sorted as Salt sorts them).
 pub(crate) type PkgList = BTreeMap<String, Vec<String>>;
