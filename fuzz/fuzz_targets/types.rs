@@ -1,6 +1,6 @@
 //! Fuzzes the identifier parsers of salt-types (`MinionId::parse`,
-//! `Jid::parse`, `SafeRelPath::parse`), directly and through their
-//! MessagePack `Deserialize`. Asserts: no panic, and that what parses keeps
+//! `Jid::parse`, `SafeRelPath::parse`, `Saltenv::parse`, `SaltUrl::parse`),
+//! directly and through their MessagePack `Deserialize`. Asserts: no panic, and that what parses keeps
 //! each type's promises (allowed characters, 20 digits, no way out of the
 //! root).
 
@@ -11,12 +11,13 @@ use std::path::{Component, Path};
 use libfuzzer_sys::fuzz_target;
 use salt_proto::codec;
 use salt_rs_fuzz::LIMIT;
-use salt_types::{Jid, MinionId, SafeRelPath};
+use salt_types::{Jid, MinionId, SafeRelPath, SaltUrl, Saltenv};
 
 fuzz_target!(|data: &[u8]| {
     let _ = codec::decode::<MinionId>(data, LIMIT).map(|id| check_id(id.as_str(), &id));
     let _ = codec::decode::<Jid>(data, LIMIT).map(|j| check_jid(&j));
     let _ = codec::decode::<SafeRelPath>(data, LIMIT).map(|p| check_path(&p));
+    let _ = codec::decode::<Saltenv>(data, LIMIT).map(|e| check_env(&e));
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
@@ -30,7 +31,34 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(p) = SafeRelPath::parse(s) {
         check_path(&p);
     }
+    if let Ok(e) = Saltenv::parse(s) {
+        assert_eq!(e.as_str(), s);
+        check_env(&e);
+    }
+    if let Ok(u) = SaltUrl::parse(s) {
+        check_path(&u.path);
+        if let Some(e) = &u.saltenv {
+            check_env(e);
+        }
+        assert_eq!(SaltUrl::parse(&u.to_string()).as_ref(), Ok(&u));
+    }
 });
+
+fn check_env(e: &Saltenv) {
+    let s = e.as_str();
+    assert!(!s.is_empty() && s.len() <= salt_types::MAX_SALTENV_LEN);
+    assert!(!s.starts_with('.'), "{s} could be . or ..");
+    assert!(
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.+@".contains(&b))
+    );
+    let dir = Path::new("/cache/files").join(s);
+    assert_eq!(
+        dir.parent(),
+        Some(Path::new("/cache/files")),
+        "{s} is not one component"
+    );
+}
 
 fn check_id(s: &str, id: &MinionId) {
     assert_eq!(id.as_str(), s);

@@ -378,6 +378,14 @@ fn minion_requests() -> Vec<MinionRequest> {
             success: true,
         }),
         MinionRequest::GetPublishKey,
+        MinionRequest::JobAck {
+            jid: jid(),
+            status: AckStatus::AlreadyRun,
+        },
+        MinionRequest::Event {
+            tag: "myco/deploy/done".into(),
+            data: json!({"version": 3}),
+        },
     ]
 }
 
@@ -409,6 +417,15 @@ fn client_requests() -> Vec<ClientRequest> {
         ClientRequest::PreviewTarget(compound()),
         ClientRequest::KeysChanged,
         ClientRequest::Ping,
+        ClientRequest::Runner {
+            fun: "jobs.lookup_jid".into(),
+            arg: vec![json!("20261121210508967619")],
+            kwarg: Map::new(),
+        },
+        ClientRequest::Events {
+            tagmatch: "salt/job/*".into(),
+        },
+        ClientRequest::JobStatus { jid: jid() },
     ]
 }
 
@@ -417,7 +434,16 @@ fn client_replies() -> Vec<ClientReply> {
         ClientReply::Published {
             jid: jid(),
             minions: vec![id("web1"), id("db1")],
+            down: vec![id("db1")],
         },
+        ClientReply::Event {
+            tag: "salt/auth".into(),
+            data: json!({"act": "accept", "id": "web1"}),
+        },
+        ClientReply::JobStatus(vec![
+            (id("web1"), Delivery::Running),
+            (id("db1"), Delivery::NotConnected),
+        ]),
         ClientReply::NoMatch,
         ClientReply::Return(ReturnEvent {
             id: id("web1"),

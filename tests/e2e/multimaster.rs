@@ -35,14 +35,20 @@ fn salt(dir: &Path, args: &[&str]) -> Output {
     run_cmd(Command::new(bin("salt-rs")).arg("-c").arg(dir).args(args))
 }
 
-#[test]
-fn a_minion_answers_both_masters() {
-    let tmp = tempfile::tempdir().expect("tmp");
+/// Two masters on 127.0.0.1 and 127.0.0.2 (same ports, auto_accept) and
+/// one minion with `master:` listing both plus `minion_extra` config;
+/// returns the master config dirs and the minion's dir once both sockets
+/// are up.
+fn two_masters_one_minion(
+    tmp: &Path,
+    procs: &mut Procs,
+    id: &str,
+    minion_extra: &str,
+) -> (Vec<std::path::PathBuf>, std::path::PathBuf) {
     let (pub_port, ret_port) = (free_port(), free_port());
-    let mut procs = Procs(Vec::new());
     let masters: Vec<_> = (1..=2)
         .map(|i| {
-            let d = tmp.path().join(format!("master{i}"));
+            let d = tmp.join(format!("master{i}"));
             std::fs::create_dir_all(&d).unwrap();
             std::fs::write(
                 d.join("master"),
@@ -61,17 +67,25 @@ fn a_minion_answers_both_masters() {
             .join("run/salt-rs/master.sock")
             .exists()));
     }
-    let n = tmp.path().join("minion");
+    let n = tmp.join("minion");
     std::fs::create_dir_all(&n).unwrap();
     std::fs::write(
         n.join("minion"),
         format!(
-            "root_dir: {}\nid: multi\nmaster:\n  - 127.0.0.1\n  - 127.0.0.2\nmaster_port: {ret_port}\npublish_port: {pub_port}\nacceptance_wait_time: 1\nrecon_default: 100\nrecon_max: 1000\nheartbeat_interval: 1\n",
+            "root_dir: {}\nid: {id}\nmaster:\n  - 127.0.0.1\n  - 127.0.0.2\nmaster_port: {ret_port}\npublish_port: {pub_port}\nacceptance_wait_time: 1\nrecon_default: 100\nrecon_max: 1000\nheartbeat_interval: 1\n{minion_extra}",
             n.display()
         ),
     )
     .unwrap();
     procs.0.push(spawn("salt-rs-minion", &n));
+    (masters, n)
+}
+
+#[test]
+fn a_minion_answers_both_masters() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut procs = Procs(Vec::new());
+    let (masters, n) = two_masters_one_minion(tmp.path(), &mut procs, "multi", "");
     for (i, m) in masters.iter().enumerate() {
         let word = format!("from-master{}", i + 1);
         let mut last = None;
@@ -112,40 +126,13 @@ fn a_minion_answers_both_masters() {
 #[test]
 fn failover_moves_to_the_second_master() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let (pub_port, ret_port) = (free_port(), free_port());
     let mut procs = Procs(Vec::new());
-    let masters: Vec<_> = (1..=2)
-        .map(|i| {
-            let d = tmp.path().join(format!("master{i}"));
-            std::fs::create_dir_all(&d).unwrap();
-            std::fs::write(
-                d.join("master"),
-                format!(
-                    "root_dir: {}\ninterface: 127.0.0.{i}\npublish_port: {pub_port}\nret_port: {ret_port}\nauto_accept: True\nheartbeat_interval: 1\n",
-                    d.display()
-                ),
-            )
-            .unwrap();
-            procs.0.push(spawn("salt-rs-master", &d));
-            d
-        })
-        .collect();
-    for m in &masters {
-        assert!(wait_until(Duration::from_secs(20), || m
-            .join("run/salt-rs/master.sock")
-            .exists()));
-    }
-    let n = tmp.path().join("minion");
-    std::fs::create_dir_all(&n).unwrap();
-    std::fs::write(
-        n.join("minion"),
-        format!(
-            "root_dir: {}\nid: fo\nmaster:\n  - 127.0.0.1\n  - 127.0.0.2\nmaster_type: failover\nmaster_alive_interval: 3\nmaster_port: {ret_port}\npublish_port: {pub_port}\nacceptance_wait_time: 1\nrecon_default: 100\nrecon_max: 1000\nheartbeat_interval: 1\nlog_level: debug\n",
-            n.display()
-        ),
-    )
-    .unwrap();
-    procs.0.push(spawn("salt-rs-minion", &n));
+    let (masters, n) = two_masters_one_minion(
+        tmp.path(),
+        &mut procs,
+        "fo",
+        "master_type: failover\nmaster_alive_interval: 3\nlog_level: debug\n",
+    );
     let answers = |m: &Path| {
         let out = salt(
             m,

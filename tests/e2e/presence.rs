@@ -51,6 +51,12 @@ fn manage_runners_follow_heartbeats() {
         "{:?}",
         lab.run(&["manage.status"])
     );
+    let out = lab.run(&["manage.up", "--out", "json"]);
+    assert_eq!(
+        out.json(),
+        serde_json::json!(["minion1", "minion2", "minion3"]),
+        "the restarted minion is up again: {out:?}"
+    );
 
     // removekeys=True deletes the keys of the minions that are down.
     lab.kill_minion("minion2");

@@ -203,3 +203,33 @@ fn master_sigterm(lab: &mut Lab) {
     let took = all_answer_within(lab, Duration::from_secs(30), "after SIGTERM of the master");
     eprintln!("minions answered {took:?} after the master came back");
 }
+
+/// A master restart under 20 connected minions: every one answers
+/// `test.ping` again within 10 s of the new master taking requests, and
+/// none of them was restarted to get there.
+#[test]
+fn twenty_minions_come_back_after_a_master_restart() {
+    let mut lab = Lab::start(20);
+    let ids = lab.ids();
+    let pids: Vec<Option<u32>> = ids.iter().map(|id| lab.minion_pid(id)).collect();
+    assert!(pids.iter().all(Option::is_some));
+    lab.kill_master();
+    lab.start_master();
+    let started = Instant::now();
+    let mut last = None;
+    let all = salt_testkit::wait_until(Duration::from_secs(10), || {
+        let out = lab.salt(&["*", "test.ping", "-t", "2", "--out", "json", "--static"]);
+        let ok = out.code == 0
+            && serde_json::from_str::<serde_json::Value>(&out.stdout)
+                .is_ok_and(|v| ids.iter().all(|id| v[id.as_str()] == json!(true)));
+        last = Some(out);
+        ok
+    });
+    assert!(all, "not all 20 answered within 10 s: {last:?}");
+    eprintln!(
+        "20 minions answered {:?} after the master restarted",
+        started.elapsed()
+    );
+    let after: Vec<Option<u32>> = ids.iter().map(|id| lab.minion_pid(id)).collect();
+    assert_eq!(pids, after, "no minion was restarted");
+}

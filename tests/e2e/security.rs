@@ -1588,7 +1588,9 @@ async fn rogue_serve(
                         key_id: pk_id,
                         key: ByteBuf::from(pk.0.to_vec()),
                     },
-                    MinionRequest::JobAck { .. } | MinionRequest::Event { .. } => continue,
+                    MinionRequest::JobAck { .. }
+                    | MinionRequest::Event { .. }
+                    | MinionRequest::Ask { .. } => continue,
                 };
                 let s = sessions.lock().unwrap();
                 s.get(&env.sender).and_then(|s| {

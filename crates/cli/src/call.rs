@@ -1,7 +1,9 @@
 //! `salt-rs-call FUNCTION [ARGS...]`: run an execution module on this host
 //! and print the result under `local:`, like `salt-call`. With `--local`
 //! (masterless) nothing is asked of a master; the modules available so far
-//! need nothing from it, so both modes run locally today.
+//! need nothing from it, so both modes run locally today. Files (`cp.*`)
+//! come from `file_roots` of the minion config, or from `--file-root DIR`
+//! (which, as in salt-call, makes DIR the only root of `base`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +11,6 @@ use std::sync::Arc;
 
 use clap::Parser;
 use salt_exec::{Ctx, JobTable};
-use salt_output::Format;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -38,6 +39,9 @@ pub struct CallArgs {
     /// Use this minion id instead of the configured one.
     #[arg(long = "id")]
     pub id: Option<String>,
+    /// Set this directory as the base file root.
+    #[arg(long = "file-root", value_name = "DIR")]
+    pub file_root: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputFlags,
     /// The function to run, e.g. test.ping.
@@ -75,13 +79,19 @@ async fn run(a: CallArgs) -> Result<u8, String> {
             c.cancel();
         }
     });
+    let files = file_client(&cfg, a.file_root.as_deref())?;
     let cx = Ctx {
+        files: Some(files),
         events: None,
+        master: None,
+        pillar_cell: None,
         id,
         grains: Arc::new(grains),
         jid: None,
         jobs: Arc::new(JobTable::new()),
         cancel,
+        pillar: Default::default(),
+        pillar_source: None,
     };
     let res = match salt_exec::parse_call(&a.function, args, kwargs) {
         Ok(call) => call.call(&cx).await,
@@ -98,8 +108,15 @@ async fn run(a: CallArgs) -> Result<u8, String> {
             res
         }
     };
-    let fmt = a.output.format(Format::Nested)?;
-    let opts = a.output.options(true);
+    let fmt = a
+        .output
+        .format(crate::publish::default_format(&a.function))?;
+    let mut opts = a.output.options(true);
+    opts.highstate = a.output.highstate(&crate::publish::StateOutputConfig {
+        state_output: cfg.state_output.clone(),
+        state_verbose: cfg.state_verbose,
+        state_output_diff: cfg.state_output_diff,
+    })?;
     let mut data = Map::new();
     data.insert("local".into(), res.ret);
     let text = salt_output::render_all_retcode(fmt, &Value::Object(data), res.retcode, &opts);
@@ -113,3 +130,24 @@ async fn run(a: CallArgs) -> Result<u8, String> {
 }
 
 use std::io::Write;
+
+/// The file client of a local call: `file_roots` (or `--file-root`) served
+/// in-process, cached under the minion's `cachedir`.
+fn file_client(
+    cfg: &salt_config::MinionConfig,
+    file_root: Option<&std::path::Path>,
+) -> Result<salt_fileserver::FileClient, String> {
+    let roots = match file_root {
+        Some(dir) => {
+            let dir = std::path::absolute(dir)
+                .map_err(|e| format!("--file-root {}: {e}", dir.display()))?;
+            indexmap::IndexMap::from([("base".to_owned(), vec![dir])])
+        }
+        None => cfg.file_roots.clone(),
+    };
+    let server = salt_fileserver::FileServer::from_config(&roots).map_err(|e| e.to_string())?;
+    Ok(salt_fileserver::FileClient::local(
+        Arc::new(server),
+        cfg.cachedir(),
+    ))
+}

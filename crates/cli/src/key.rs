@@ -509,6 +509,7 @@ impl<'a> Cli<'a> {
                     indent: self.args.out_indent,
                     color: self.color,
                     static_: true,
+                    ..Default::default()
                 };
                 salt_output::render_all(fmt, &to_value(data), &opts)
             }

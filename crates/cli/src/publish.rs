@@ -98,9 +98,82 @@ pub struct OutputFlags {
     /// Colour the output even when it is not a terminal.
     #[arg(long = "force-color", alias = "force-colour")]
     pub force_color: bool,
+    /// The highstate outputter's layout: full, terse, mixed, changes or
+    /// filter (optionally with `_id`); overrides `state_output`.
+    #[arg(long = "state-output", alias = "state_output")]
+    pub state_output: Option<String>,
+    /// `False` hides states that succeeded without changes; overrides
+    /// `state_verbose`.
+    #[arg(long = "state-verbose", alias = "state_verbose")]
+    pub state_verbose: Option<String>,
+    /// Show only the states that changed something.
+    #[arg(long = "output-diff")]
+    pub output_diff: bool,
+}
+
+/// The outputter a function's return is printed with when `--out` is not
+/// given: `highstate` for the state runs (Salt's `__outputter__` of its
+/// state module), `nested` for everything else.
+pub fn default_format(fun: &str) -> salt_output::Format {
+    const HIGHSTATE: &[&str] = &[
+        "state.apply",
+        "state.check_request",
+        "state.highstate",
+        "state.pkg",
+        "state.request",
+        "state.run_request",
+        "state.single",
+        "state.sls",
+        "state.sls_id",
+        "state.template",
+        "state.template_str",
+        "state.test",
+        "state.top",
+    ];
+    if HIGHSTATE.contains(&fun) {
+        salt_output::Format::Highstate
+    } else {
+        salt_output::Format::Nested
+    }
+}
+
+/// The highstate outputter's settings from the config file (Salt's keys of
+/// the same names), before the command line overrides them.
+#[derive(Debug, Clone, Default)]
+pub struct StateOutputConfig {
+    pub state_output: Option<String>,
+    pub state_verbose: Option<bool>,
+    pub state_output_diff: Option<bool>,
 }
 
 impl OutputFlags {
+    /// The highstate settings: Salt's defaults, then the config, then the
+    /// flags (as Salt does: a flag wins over the config key).
+    pub fn highstate(
+        &self,
+        cfg: &StateOutputConfig,
+    ) -> Result<salt_output::highstate::HighstateOptions, String> {
+        use salt_output::highstate::{HighstateOptions, StateOutput};
+        let mut o = HighstateOptions::default();
+        if let Some(s) = self.state_output.as_deref().or(cfg.state_output.as_deref()) {
+            o.state_output = StateOutput::from_salt(s);
+        }
+        if let Some(v) = cfg.state_verbose {
+            o.state_verbose = v;
+        }
+        if let Some(v) = self.state_verbose.as_deref() {
+            o.state_verbose = match v {
+                "True" | "true" => true,
+                "False" | "false" => false,
+                other => {
+                    return Err(format!("--state-verbose={other}: use True or False"));
+                }
+            };
+        }
+        o.state_output_diff = self.output_diff || cfg.state_output_diff.unwrap_or(false);
+        Ok(o)
+    }
+
     pub fn format(&self, default: Format) -> Result<Format, String> {
         match &self.out {
             None => Ok(default),
@@ -120,6 +193,7 @@ impl OutputFlags {
             indent: self.out_indent,
             color,
             static_,
+            highstate: Default::default(),
         }
     }
 
@@ -138,5 +212,60 @@ impl OutputFlags {
                 Ok(Box::new(f))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        out: OutputFlags,
+    }
+
+    #[test]
+    fn state_runs_default_to_highstate() {
+        assert_eq!(
+            default_format("state.apply"),
+            salt_output::Format::Highstate
+        );
+        assert_eq!(
+            default_format("state.sls_id"),
+            salt_output::Format::Highstate
+        );
+        assert_eq!(
+            default_format("state.show_sls"),
+            salt_output::Format::Nested
+        );
+        assert_eq!(default_format("test.ping"), salt_output::Format::Nested);
+    }
+
+    #[test]
+    fn flags_override_the_config() {
+        use salt_output::highstate::{Mode, StateOutput};
+        let cfg = StateOutputConfig {
+            state_output: Some("terse".into()),
+            state_verbose: Some(false),
+            state_output_diff: None,
+        };
+        let t = T::parse_from(["x"]);
+        let o = t.out.highstate(&cfg).unwrap();
+        assert_eq!(o.state_output, StateOutput::from_salt("terse"));
+        assert!(!o.state_verbose);
+        let t = T::parse_from([
+            "x",
+            "--state-output=mixed_id",
+            "--state-verbose=True",
+            "--output-diff",
+        ]);
+        let o = t.out.highstate(&cfg).unwrap();
+        assert_eq!(o.state_output, StateOutput::from_salt("mixed_id"));
+        assert_ne!(o.state_output.mode, Mode::Full);
+        assert!(o.state_verbose && o.state_output_diff);
+        let t = T::parse_from(["x", "--state-verbose=maybe"]);
+        assert!(t.out.highstate(&cfg).is_err());
     }
 }

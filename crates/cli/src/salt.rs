@@ -105,8 +105,17 @@ async fn run(a: SaltArgs) -> Result<u8, String> {
         limit: cfg.max_message_size,
         timeout: Duration::from_secs(a.timeout.unwrap_or(cfg.timeout)),
         gather: Duration::from_secs(cfg.gather_job_timeout),
-        fmt: a.output.format(Format::Nested)?,
-        opts: a.output.options(a.static_),
+        fmt: a.output.format(crate::publish::default_format(
+            a.function.as_deref().unwrap_or(""),
+        ))?,
+        opts: salt_output::Options {
+            highstate: a.output.highstate(&crate::publish::StateOutputConfig {
+                state_output: cfg.state_output.clone(),
+                state_verbose: cfg.state_verbose,
+                state_output_diff: cfg.state_output_diff,
+            })?,
+            ..a.output.options(a.static_)
+        },
         out: a.output.sink()?,
         verbose: a.verbose,
         hide_timeout: a.hide_timeout,
@@ -253,22 +262,24 @@ async fn why_missing(
         match reply {
             ClientReply::JobStatus(list) => return Ok(list.into_iter().collect()),
             ClientReply::Return(ev) if ev.jid == jid && o.missing.remove(&ev.id) => {
-                if !ctx.opts.static_ {
-                    let text = salt_output::render_one_retcode(
-                        ctx.fmt,
-                        ev.id.as_str(),
-                        &ev.ret,
-                        ev.retcode,
-                        &ctx.opts,
-                    );
-                    write_out(&mut ctx.out, &text);
-                }
+                print_return(ctx, &ev);
                 o.returns.insert(ev.id.clone(), ev);
             }
             ClientReply::Error(e) => return Err(e),
             _ => {}
         }
     }
+}
+
+/// Prints one return as it arrives (not with `--static`, which prints
+/// them all at the end).
+fn print_return(ctx: &mut Ctx, ev: &ReturnEvent) {
+    if ctx.opts.static_ {
+        return;
+    }
+    let text =
+        salt_output::render_one_retcode(ctx.fmt, ev.id.as_str(), &ev.ret, ev.retcode, &ctx.opts);
+    write_out(&mut ctx.out, &text);
 }
 
 /// The bracketed reason after "Minion did not return." for one minion.
@@ -340,15 +351,8 @@ async fn wait_returns(
             Ok(Ok(ClientReply::Return(ev))) => {
                 if ev.jid == jid {
                     if waiting.remove(&ev.id) {
-                        if print && !ctx.opts.static_ {
-                            let text = salt_output::render_one_retcode(
-                                ctx.fmt,
-                                ev.id.as_str(),
-                                &ev.ret,
-                                ev.retcode,
-                                &ctx.opts,
-                            );
-                            write_out(&mut ctx.out, &text);
+                        if print {
+                            print_return(ctx, &ev);
                         }
                         returns.insert(ev.id.clone(), ev);
                     }

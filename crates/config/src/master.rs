@@ -64,6 +64,36 @@ pub struct MasterConfig {
     /// salt-rs: `max_message_size`, largest message in bytes accepted on
     /// either port, checked before decoding. Default 16 MiB.
     pub max_message_size: usize,
+    /// `state_output`: the highstate outputter's layout (full, terse,
+    /// mixed, changes, filter; `_id` variants). Default full.
+    pub state_output: Option<String>,
+    /// `pillar_source_merging_strategy`: smart (default), recurse,
+    /// aggregate, overwrite, list or none.
+    pub pillar_source_merging_strategy: String,
+    /// `pillar_merge_lists`: lists from several pillar files merge instead
+    /// of replacing each other. Default false.
+    pub pillar_merge_lists: bool,
+    /// `pillar_includes_override_sls`: included pillar files win over the
+    /// including one. Default false.
+    pub pillar_includes_override_sls: bool,
+    /// `pillar_safe_render_error`: a pillar render error reaches the minion
+    /// only as "Rendering SLS 'x' failed. Please see master log for
+    /// details." Default true.
+    pub pillar_safe_render_error: bool,
+    /// `pillarenv`: the only pillar environment read. Default: all.
+    pub pillarenv: Option<String>,
+    /// `pillarenv_from_saltenv`: a run's saltenv is its pillarenv.
+    pub pillarenv_from_saltenv: bool,
+    /// `state_top`: the top file's name. Default `top.sls`.
+    pub state_top: String,
+    /// `renderer`: the pipe for SLS files without a `#!` line. Default
+    /// `jinja|yaml`.
+    pub renderer: String,
+    /// `state_verbose`: `False` hides states that succeeded without
+    /// changes. Default true.
+    pub state_verbose: Option<bool>,
+    /// `state_output_diff`: show only states that changed. Default false.
+    pub state_output_diff: Option<bool>,
     /// salt-rs: `publish_key_rotation_stagger_ms`, milliseconds between the
     /// per-minion messages that hand out a new publish key, so a rotation does
     /// not burst to every minion at once. Default 5.
@@ -94,6 +124,17 @@ impl MasterConfig {
             heartbeat_interval: 5,
             job_expiry: 3600,
             max_message_size: crate::DEFAULT_MAX_MESSAGE_SIZE,
+            state_output: None,
+            pillar_source_merging_strategy: "smart".to_owned(),
+            pillar_merge_lists: false,
+            pillar_includes_override_sls: false,
+            pillar_safe_render_error: true,
+            pillarenv: None,
+            pillarenv_from_saltenv: false,
+            state_top: "top.sls".to_owned(),
+            renderer: "jinja|yaml".to_owned(),
+            state_verbose: None,
+            state_output_diff: None,
             publish_key_rotation_stagger_ms: 5,
         }
     }
@@ -184,6 +225,13 @@ pub(crate) fn keys() -> Vec<Key<MasterConfig>> {
         key!("heartbeat_interval", heartbeat_interval, convert::positive),
         key!("job_expiry", job_expiry, convert::positive),
         key!("max_message_size", max_message_size, convert::size),
+        key!("state_output", state_output, |v| convert::string(v)
+            .map(Some)),
+        key!("state_verbose", state_verbose, |v| convert::boolean(v)
+            .map(Some)),
+        key!("state_output_diff", state_output_diff, |v| {
+            convert::boolean(v).map(Some)
+        }),
         key!(
             "publish_key_rotation_stagger_ms",
             publish_key_rotation_stagger_ms,

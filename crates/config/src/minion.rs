@@ -77,6 +77,36 @@ pub struct MinionConfig {
     /// salt-rs: `max_message_size`, largest message in bytes accepted from
     /// the master, checked before decoding. Default 16 MiB.
     pub max_message_size: usize,
+    /// `state_output`: the highstate outputter's layout (full, terse,
+    /// mixed, changes, filter; `_id` variants). Default full.
+    pub state_output: Option<String>,
+    /// `pillar_source_merging_strategy`: smart (default), recurse,
+    /// aggregate, overwrite, list or none.
+    pub pillar_source_merging_strategy: String,
+    /// `pillar_merge_lists`: lists from several pillar files merge instead
+    /// of replacing each other. Default false.
+    pub pillar_merge_lists: bool,
+    /// `pillar_includes_override_sls`: included pillar files win over the
+    /// including one. Default false.
+    pub pillar_includes_override_sls: bool,
+    /// `pillar_safe_render_error`: a pillar render error reaches the minion
+    /// only as "Rendering SLS 'x' failed. Please see master log for
+    /// details." Default true.
+    pub pillar_safe_render_error: bool,
+    /// `pillarenv`: the only pillar environment read. Default: all.
+    pub pillarenv: Option<String>,
+    /// `pillarenv_from_saltenv`: a run's saltenv is its pillarenv.
+    pub pillarenv_from_saltenv: bool,
+    /// `state_top`: the top file's name. Default `top.sls`.
+    pub state_top: String,
+    /// `renderer`: the pipe for SLS files without a `#!` line. Default
+    /// `jinja|yaml`.
+    pub renderer: String,
+    /// `state_verbose`: `False` hides states that succeeded without
+    /// changes. Default true.
+    pub state_verbose: Option<bool>,
+    /// `state_output_diff`: show only states that changed. Default false.
+    pub state_output_diff: Option<bool>,
 }
 
 impl MinionConfig {
@@ -106,6 +136,17 @@ impl MinionConfig {
             user: None,
             heartbeat_interval: 5,
             max_message_size: crate::DEFAULT_MAX_MESSAGE_SIZE,
+            state_output: None,
+            pillar_source_merging_strategy: "smart".to_owned(),
+            pillar_merge_lists: false,
+            pillar_includes_override_sls: false,
+            pillar_safe_render_error: true,
+            pillarenv: None,
+            pillarenv_from_saltenv: false,
+            state_top: "top.sls".to_owned(),
+            renderer: "jinja|yaml".to_owned(),
+            state_verbose: None,
+            state_output_diff: None,
         }
     }
 
@@ -222,6 +263,13 @@ pub(crate) fn keys() -> Vec<Key<MinionConfig>> {
         key!("user", user, |v| convert::string(v).map(Some)),
         key!("heartbeat_interval", heartbeat_interval, convert::positive),
         key!("max_message_size", max_message_size, convert::size),
+        key!("state_output", state_output, |v| convert::string(v)
+            .map(Some)),
+        key!("state_verbose", state_verbose, |v| convert::boolean(v)
+            .map(Some)),
+        key!("state_output_diff", state_output_diff, |v| {
+            convert::boolean(v).map(Some)
+        }),
     ]
 }
 

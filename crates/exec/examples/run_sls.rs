@@ -12,8 +12,8 @@
 //! run_sls --high high.json [--file-root DIR]... [--id ID] [--cachedir DIR] [test=True]
 //! ```
 //!
-//! `cp.cache_file salt://...` is answered from the file roots here when the
-//! registry has no `cp.cache_file` (the file server arrives separately).
+//! The file roots are served in-process (`cp.cache_file salt://...`), cached
+//! under `--cachedir`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,8 +24,6 @@ use serde_json::{Map, Value, json};
 struct Host {
     rt: tokio::runtime::Runtime,
     cx: salt_exec::Ctx,
-    file_roots: Vec<PathBuf>,
-    cachedir: PathBuf,
 }
 
 impl Exec for Host {
@@ -58,9 +56,6 @@ impl Exec for Host {
                     retcode: r.retcode,
                 })
             }
-            Err(salt_exec::ExecError::NotAvailable(_)) if fun == "cp.cache_file" => {
-                Ok(self.cache_file(args, kwargs))
-            }
             Err(e) => {
                 let r = e.into_result();
                 Ok(CallReturn {
@@ -68,60 +63,6 @@ impl Exec for Host {
                     retcode: r.retcode,
                 })
             }
-        }
-    }
-}
-
-impl Host {
-    /// `cp.cache_file salt://path[?saltenv=env] [saltenv]` from the file
-    /// roots: the cached path, or "" when the file is not there.
-    fn cache_file(&self, args: &[Value], kwargs: &Map<String, Value>) -> CallReturn {
-        let url = args.first().and_then(Value::as_str).unwrap_or("");
-        let env = args
-            .get(1)
-            .or_else(|| kwargs.get("saltenv"))
-            .and_then(Value::as_str)
-            .unwrap_or("base");
-        let Some(rel) = url.strip_prefix("salt://") else {
-            return CallReturn {
-                value: json!(url),
-                retcode: 0,
-            };
-        };
-        let (rel, env) = match rel.split_once("?saltenv=") {
-            Some((r, e)) => (r, e),
-            None => (rel, env),
-        };
-        if rel.split('/').any(|p| p == ".." || p.is_empty()) {
-            return CallReturn {
-                value: json!(""),
-                retcode: 0,
-            };
-        }
-        for root in &self.file_roots {
-            let src = root.join(rel);
-            if src.is_file() {
-                let dest = self.cachedir.join("files").join(env).join(rel);
-                let copied = dest
-                    .parent()
-                    .map(std::fs::create_dir_all)
-                    .transpose()
-                    .and_then(|_| std::fs::copy(&src, &dest));
-                return match copied {
-                    Ok(_) => CallReturn {
-                        value: json!(dest.display().to_string()),
-                        retcode: 0,
-                    },
-                    Err(e) => CallReturn {
-                        value: json!(format!("ERROR: {e}")),
-                        retcode: 1,
-                    },
-                };
-            }
-        }
-        CallReturn {
-            value: json!(""),
-            retcode: 0,
         }
     }
 }
@@ -163,20 +104,15 @@ fn main() {
     let rt = rt.unwrap_or_else(|e| fail(&format!("run_sls: no runtime: {e}")));
     let minion = salt_types::MinionId::parse(&id)
         .unwrap_or_else(|e| fail(&format!("run_sls: bad --id: {e}")));
+    let roots = indexmap::IndexMap::from([("base".to_owned(), file_roots)]);
+    let server = salt_fileserver::FileServer::from_config(&roots)
+        .unwrap_or_else(|e| fail(&format!("run_sls: --file-root: {e}")));
+    let files = salt_fileserver::FileClient::local(Arc::new(server), cachedir);
     let cx = salt_exec::Ctx {
-        id: minion,
-        grains: Arc::new(salt_grains::core_grains(&id)),
-        jid: None,
-        jobs: Arc::new(salt_exec::JobTable::new()),
-        cancel: tokio_util::sync::CancellationToken::new(),
-        events: None,
+        files: Some(files),
+        ..salt_exec::Ctx::local(minion, Arc::new(salt_grains::core_grains(&id)))
     };
-    let host = Host {
-        rt,
-        cx,
-        file_roots,
-        cachedir,
-    };
+    let host = Host { rt, cx };
     let opts = RunOptions {
         test,
         ..RunOptions::default()

@@ -72,6 +72,22 @@ impl ExecError {
         }
     }
 
+    /// The error as Python's `str(exc)` words it: what a Salt state shows
+    /// when it catches the exception (`ret["comment"] = str(err)`), without
+    /// the `ERROR: ` prefix of the job return.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Command(m) => m.clone(),
+            Self::Invocation { msg, .. } => msg.clone(),
+            Self::InvalidArgs { reason, .. } => reason.clone(),
+            Self::InvalidKwargs { invalid, .. } => format!(
+                "The following keyword arguments are not valid: {}",
+                invalid.join(", ")
+            ),
+            Self::NotAvailable(_) | Self::Cancelled => self.to_string(),
+        }
+    }
+
     /// Names the function in errors that mention it.
     pub(crate) fn in_fun(mut self, name: &str) -> Self {
         match &mut self {

@@ -1,356 +1,167 @@
-//! How the system modules (`service`, `pkg`, `user`, `group`, `sysctl`,
-//! `kmod`, `lowpkg`) reach the machine: system tools run through a
-//! [`Runner`] (argv only, never a shell), files under a root directory
-//! (`/` for real; a temp dir in tests). Tests swap in [`Script`], which
-//! answers commands from canned outputs (captured from real tools), so the
-//! RedHat code paths are tested without a RedHat machine.
+//! [`ExecHost`]: the [`salt_render::Host`] for templates that execution
+//! modules render (`cp.get_template`, `template=jinja` on `cp.get_file`
+//! names). `salt['mod.fun'](...)` in the template runs a registered
+//! execution function with the caller's [`Ctx`]; `{% include %}`,
+//! `{% import %}` and `import_yaml` read through the caller's file client.
 //!
-//! Commands run with Salt's locale reset (`LC_ALL=C`-style variables) in
-//! their own process group, killed when the call is cancelled.
+//! Rendering is synchronous and execution functions are async, so the host
+//! drives them with the runtime handle it was made with: render on a
+//! blocking thread ([`render_blocking`] does that), never on a runtime
+//! worker (`Handle::block_on` panics there).
 
-use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::process::Stdio;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use tokio_util::sync::CancellationToken;
+use tokio::runtime::Handle;
 
-use crate::{Ctx, ExecError};
+use salt_render::{Context, Host, RenderError};
+use salt_types::{SafeRelPath, Saltenv};
 
-/// What a command printed and how it exited.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Outcome {
-    pub retcode: i32,
-    pub stdout: String,
-    pub stderr: String,
+use crate::{Ctx, ExecError, list_functions, parse_call};
+
+/// Largest file a template may include or import (the whole file is read
+/// into memory).
+pub const MAX_TEMPLATE_FILE: u64 = 64 * 1024 * 1024;
+
+/// Templates' view of an execution context.
+#[derive(Debug)]
+pub struct ExecHost {
+    cx: Ctx,
+    rt: Handle,
 }
 
-/// A future returned by [`Runner::run`].
-pub type RunFuture<'a> = Pin<Box<dyn Future<Output = Result<Outcome, ExecError>> + Send + 'a>>;
-
-/// Runs system tools.
-pub trait Runner: Send + Sync {
-    /// Runs `argv` with extra environment `env`; `Err` only when the program
-    /// could not be started (or the call was cancelled).
-    fn run<'a>(&'a self, argv: &'a [String], env: &'a [(String, String)]) -> RunFuture<'a>;
-
-    /// The full path of a program on `PATH` (plus the sbin directories, as
-    /// Salt's `which` adds them), or `None`.
-    fn which(&self, name: &str) -> Option<String>;
-}
-
-/// The machine a system module works on.
-pub struct Host<'a> {
-    pub runner: &'a dyn Runner,
-    /// Prefix of every file path (`/` for the real machine).
-    pub root: PathBuf,
-    pub grains: &'a Map<String, Value>,
-}
-
-impl<'a> Host<'a> {
-    /// The real machine, for a call running in `cx`.
-    pub fn real(runner: &'a Real, cx: &'a Ctx) -> Self {
-        Self {
-            runner,
-            root: PathBuf::from("/"),
-            grains: &cx.grains,
-        }
+impl ExecHost {
+    /// A host for `cx`, driving calls on the current runtime.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn new(cx: Ctx) -> Self {
+        Self::with_handle(cx, Handle::current())
     }
 
-    /// `abs` (an absolute path) under the root.
-    pub fn path(&self, abs: &str) -> PathBuf {
-        self.root.join(abs.trim_start_matches('/'))
-    }
-
-    /// A grain as text (`""` when missing).
-    pub fn grain(&self, key: &str) -> String {
-        match self.grains.get(key) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => String::new(),
-        }
-    }
-
-    /// Runs `argv` (the first word resolved with [`Runner::which`]).
-    pub async fn cmd(&self, argv: &[&str]) -> Result<Outcome, ExecError> {
-        self.cmd_env(argv, &[]).await
-    }
-
-    /// [`Host::cmd`] with extra environment variables.
-    pub async fn cmd_env(&self, argv: &[&str], env: &[(&str, &str)]) -> Result<Outcome, ExecError> {
-        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        self.runner.run(&argv, &env).await
-    }
-
-    /// The program's path, or Salt's "Command 'x' cannot be found".
-    pub fn which(&self, name: &str) -> Result<String, ExecError> {
-        self.runner
-            .which(name)
-            .ok_or_else(|| ExecError::Command(format!("Command '{name}' cannot be found")))
-    }
-
-    /// Reads a file under the root (`None` when it cannot be read).
-    pub fn read(&self, abs: &str) -> Option<String> {
-        std::fs::read_to_string(self.path(abs)).ok()
-    }
-
-    pub fn exists(&self, abs: &str) -> bool {
-        self.path(abs).exists()
+    pub fn with_handle(cx: Ctx, rt: Handle) -> Self {
+        Self { cx, rt }
     }
 }
 
-/// Runs real processes.
-pub struct Real {
-    cancel: CancellationToken,
-}
+impl Host for ExecHost {
+    fn call(
+        &self,
+        fun: &str,
+        args: Vec<Value>,
+        kwargs: Map<String, Value>,
+    ) -> Result<Value, String> {
+        let call = parse_call(fun, args, kwargs).map_err(|e| e.to_string())?;
+        self.rt
+            .block_on(call.try_call(&self.cx))
+            .map(|r| r.ret)
+            .map_err(|e| e.to_string())
+    }
 
-impl Real {
-    pub fn new(cx: &Ctx) -> Self {
-        Self {
-            cancel: cx.cancel.clone(),
-        }
+    fn has_function(&self, fun: &str) -> bool {
+        list_functions().contains(&fun)
+    }
+
+    fn get_file(&self, saltenv: &str, path: &str) -> Result<Option<String>, String> {
+        let files = self
+            .cx
+            .files
+            .as_ref()
+            .ok_or_else(|| NO_FILE_SERVER.to_owned())?;
+        let env = Saltenv::parse(saltenv).map_err(|e| e.to_string())?;
+        let path = SafeRelPath::parse(path).map_err(|e| e.to_string())?;
+        let Some(bytes) = self
+            .rt
+            .block_on(files.read_all(&env, &path, MAX_TEMPLATE_FILE))
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| format!("salt://{path} is not UTF-8 text"))
     }
 }
 
-/// The variables Salt's `reset_system_locale` sets for every command.
-const LOCALE: &[(&str, &str)] = &[
-    ("LC_CTYPE", "C"),
-    ("LC_NUMERIC", "C"),
-    ("LC_TIME", "C"),
-    ("LC_COLLATE", "C"),
-    ("LC_MONETARY", "C"),
-    ("LC_MESSAGES", "C"),
-    ("LC_PAPER", "C"),
-    ("LC_NAME", "C"),
-    ("LC_ADDRESS", "C"),
-    ("LC_TELEPHONE", "C"),
-    ("LC_MEASUREMENT", "C"),
-    ("LC_IDENTIFICATION", "C"),
-    ("LANGUAGE", "C"),
-];
+/// Why `cp.*` cannot reach files.
+pub(crate) const NO_FILE_SERVER: &str =
+    "no file server is available here (no file_roots for a masterless call and no master link)";
 
-impl Runner for Real {
-    fn run<'a>(&'a self, argv: &'a [String], env: &'a [(String, String)]) -> RunFuture<'a> {
-        Box::pin(async move {
-            let Some(prog) = argv.first() else {
-                return Err(ExecError::Command("empty command".into()));
-            };
-            let prog = if prog.contains('/') {
-                prog.clone()
-            } else {
-                self.which(prog).unwrap_or_else(|| prog.clone())
-            };
-            let shown = argv.join(" ");
-            let mut cmd = tokio::process::Command::new(&prog);
-            cmd.args(&argv[1..])
-                .envs(LOCALE.iter().copied())
-                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .process_group(0)
-                .kill_on_drop(true);
-            let child = cmd.spawn().map_err(|e| {
-                ExecError::Command(format!("Unable to run command '{shown}', reason: {e}"))
-            })?;
-            let pid = child.id().and_then(|p| i32::try_from(p).ok());
-            tokio::select! {
-                out = child.wait_with_output() => {
-                    let out = out.map_err(|e| ExecError::Command(format!("Unable to run command '{shown}', reason: {e}")))?;
-                    Ok(Outcome {
-                        retcode: exit_code(out.status),
-                        stdout: trim_end_newline(String::from_utf8_lossy(&out.stdout).into_owned()),
-                        stderr: trim_end_newline(String::from_utf8_lossy(&out.stderr).into_owned()),
-                    })
-                }
-                () = self.cancel.cancelled() => {
-                    if let Some(pid) = pid {
-                        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
-                    }
-                    Err(ExecError::Cancelled)
-                }
-            }
-        })
-    }
+/// Renders `text` with Jinja alone (`salt_render::render_template`) on a
+/// blocking thread, with an [`ExecHost`] for `cx`.
+pub async fn render_blocking(
+    cx: &Ctx,
+    rcx: Context,
+    text: String,
+) -> Result<Result<String, Box<RenderError>>, ExecError> {
+    let host: Arc<dyn Host> = Arc::new(ExecHost::new(cx.clone()));
+    tokio::task::spawn_blocking(move || {
+        salt_render::render_template(&host, &rcx, &text).map_err(Box::new)
+    })
+    .await
+    .map_err(|e| ExecError::Command(format!("template rendering stopped: {e}")))
+}
 
-    fn which(&self, name: &str) -> Option<String> {
-        which_in(std::env::var("PATH").ok().as_deref(), name)
+/// The render context Salt gives a template rendered by an execution
+/// module: `grains`, `pillar`, `opts` (the minion id for now), `saltenv`,
+/// plus the caller's extra variables, which win over those.
+pub fn template_context(cx: &Ctx, saltenv: &Saltenv, extra: Map<String, Value>) -> Context {
+    let mut opts = Map::new();
+    opts.insert("id".into(), Value::String(cx.id.to_string()));
+    Context {
+        grains: Value::Object((*cx.grains).clone()),
+        pillar: pillar_of(cx),
+        opts: Value::Object(opts),
+        saltenv: saltenv.to_string(),
+        sls: None,
+        tplpath: None,
+        extra,
     }
 }
 
-/// Salt's `salt.utils.path.which`: `PATH`, then the usual bin and sbin
-/// directories, first executable file wins.
-pub fn which_in(path: Option<&str>, name: &str) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let extra = [
-        "/bin",
-        "/sbin",
-        "/usr/bin",
-        "/usr/sbin",
-        "/usr/local/bin",
-        "/usr/local/sbin",
-    ];
-    let dirs = path
-        .unwrap_or("")
-        .split(':')
-        .filter(|d| !d.is_empty())
-        .chain(extra);
-    for d in dirs {
-        let p = Path::new(d).join(name);
-        if std::fs::metadata(&p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0) {
-            return Some(p.display().to_string());
-        }
-    }
-    None
-}
-
-/// Salt's `cmd.run_all` strips one trailing newline (`rstrip=True` strips
-/// all trailing whitespace; the tools here end lines with `\n`).
-fn trim_end_newline(s: String) -> String {
-    s.trim_end().to_owned()
-}
-
-fn exit_code(s: std::process::ExitStatus) -> i32 {
-    use std::os::unix::process::ExitStatusExt;
-    s.code().or_else(|| s.signal().map(|sig| -sig)).unwrap_or(1)
-}
-
-/// Canned answers for tests: each rule matches a command by the words it
-/// starts with and gives an outcome (the first unused matching rule, or the
-/// last matching one once all are used). Every command run is recorded.
-#[cfg(test)]
-pub(crate) mod script {
-    use std::sync::Mutex;
-
-    use super::*;
-
-    #[derive(Default)]
-    pub struct Script {
-        rules: Mutex<Vec<(Vec<String>, Outcome, bool)>>,
-        pub calls: Mutex<Vec<String>>,
-        programs: Vec<String>,
-    }
-
-    impl Script {
-        /// Programs `which` finds (as `/usr/bin/NAME`).
-        pub fn with_programs(programs: &[&str]) -> Self {
-            Self {
-                programs: programs.iter().map(|s| s.to_string()).collect(),
-                ..Self::default()
-            }
-        }
-
-        /// When a command starts with `prefix` (space-separated words),
-        /// answer `stdout` with exit code `retcode`.
-        pub fn on(self, prefix: &str, retcode: i32, stdout: &str) -> Self {
-            self.on_err(prefix, retcode, stdout, "")
-        }
-
-        pub fn on_err(self, prefix: &str, retcode: i32, stdout: &str, stderr: &str) -> Self {
-            let words = prefix.split_whitespace().map(String::from).collect();
-            let out = Outcome {
-                retcode,
-                stdout: stdout.trim_end().to_owned(),
-                stderr: stderr.trim_end().to_owned(),
-            };
-            self.rules
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push((words, out, false));
-            self
-        }
-
-        pub fn calls(&self) -> Vec<String> {
-            self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
-        }
-    }
-
-    impl Runner for Script {
-        fn run<'a>(&'a self, argv: &'a [String], _env: &'a [(String, String)]) -> RunFuture<'a> {
-            Box::pin(async move {
-                // Programs found by `which` are recorded by their bare name.
-                let argv: Vec<String> = argv
-                    .iter()
-                    .map(|a| match a.strip_prefix("/usr/bin/") {
-                        Some(p) if self.programs.iter().any(|q| q == p) => p.to_owned(),
-                        _ => a.clone(),
-                    })
-                    .collect();
-                self.calls
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(argv.join(" "));
-                let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
-                let matches = |w: &Vec<String>| argv.len() >= w.len() && argv[..w.len()] == w[..];
-                if let Some(r) = rules.iter_mut().find(|(w, _, used)| !*used && matches(w)) {
-                    r.2 = true;
-                    return Ok(r.1.clone());
-                }
-                match rules.iter().rev().find(|(w, _, _)| matches(w)) {
-                    Some(r) => Ok(r.1.clone()),
-                    None => Err(ExecError::Command(format!(
-                        "unscripted command: {}",
-                        argv.join(" ")
-                    ))),
-                }
-            })
-        }
-
-        fn which(&self, name: &str) -> Option<String> {
-            self.programs
-                .iter()
-                .any(|p| p == name)
-                .then(|| format!("/usr/bin/{name}"))
-        }
-    }
-
-    /// A host over a script, files under `root`.
-    pub fn host<'a>(s: &'a Script, root: &Path, grains: &'a Map<String, Value>) -> Host<'a> {
-        Host {
-            runner: s,
-            root: root.to_path_buf(),
-            grains,
-        }
-    }
+/// The minion's pillar as templates see it.
+fn pillar_of(cx: &Ctx) -> Value {
+    Value::Object((*cx.pillar).clone())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::test_ctx;
+    use serde_json::json;
 
-    #[test]
-    fn which_searches_path_then_sbin() {
-        assert!(which_in(Some("/nonexistent"), "sh").is_some());
-        assert_eq!(which_in(Some("/nonexistent"), "no-such-program-x"), None);
+    #[tokio::test]
+    async fn templates_call_registered_functions_and_see_grains() {
+        let cx = test_ctx();
+        let rcx = template_context(&cx, &Saltenv::base(), Map::new());
+        let out = render_blocking(
+            &cx,
+            rcx,
+            "{{ salt['test.echo']('hi') }} {{ grains.os }} {{ saltenv }} {{ opts.id }}".into(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(out, "hi Debian base minion1");
+        let rcx = template_context(&cx, &Saltenv::base(), Map::new());
+        let err = render_blocking(&cx, rcx, "{{ salt['no.such']() }}".into())
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(err.to_string().contains("no.such"), "{err}");
     }
 
     #[tokio::test]
-    async fn real_runner_captures_output_and_exit_code() {
-        let cx = crate::modules::test_ctx();
-        let real = Real::new(&cx);
-        let argv: Vec<String> = ["sh", "-c", "echo out; echo err >&2; exit 3"]
-            .map(String::from)
-            .to_vec();
-        let out = real.run(&argv, &[]).await.unwrap();
-        assert_eq!(
-            out,
-            Outcome {
-                retcode: 3,
-                stdout: "out".into(),
-                stderr: "err".into()
-            }
-        );
-        let argv = vec!["/nonexistent/prog".to_owned()];
-        let e = real.run(&argv, &[]).await.unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("Unable to run command '/nonexistent/prog'"),
-            "{e}"
-        );
+    async fn extra_variables_win() {
+        let cx = test_ctx();
+        let mut extra = Map::new();
+        extra.insert("pillar".into(), json!({"a": 1}));
+        extra.insert("foo".into(), json!("bar"));
+        let rcx = template_context(&cx, &Saltenv::base(), extra);
+        let out = render_blocking(&cx, rcx, "{{ pillar.a }} {{ foo }}".into())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(out, "1 bar");
     }
 }

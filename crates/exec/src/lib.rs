@@ -16,8 +16,10 @@
 mod cli_args;
 pub mod de;
 mod error;
-mod host;
+pub mod host;
 mod jobs;
+mod machine;
+pub mod master;
 pub mod modules;
 mod registry;
 mod shlex;
@@ -30,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 pub use cli_args::{parse_cli_args, yamlify_arg};
 pub use error::ExecError;
 pub use jobs::{JobGuard, JobTable, RunningJob};
+pub use master::{Asked, MasterClient};
 pub use registry::{ExecCall, ExecFn, IntoReturn, Ret, Returned, list_functions, parse_call};
 
 /// Everything a function may know about where it runs. Passed to every call;
@@ -49,6 +52,74 @@ pub struct Ctx {
     /// Where `event.send` puts events: the link to the master that sent
     /// the job. `None` for `salt-rs-call --local`.
     pub events: Option<EventSink>,
+    /// The minion's pillar as the master compiled it for this minion
+    /// (`pillar.get`, `pillar.item`, `pillar.raw`, templates). Empty when
+    /// the minion has none yet.
+    pub pillar: Arc<Map<String, Value>>,
+    /// Where `pillar.items` gets a freshly compiled pillar (the master, or
+    /// local compilation for `salt-rs-call --local`). `None`: those
+    /// functions read `pillar` instead.
+    pub pillar_source: Option<Arc<dyn PillarSource>>,
+    /// The master that sent the job, for questions (fresh pillar). `None`
+    /// for `salt-rs-call --local`.
+    pub master: Option<MasterClient>,
+    /// The minion's pillar between jobs: `saltutil.refresh_pillar` puts a
+    /// fresh one here for the jobs that follow. `None` outside a minion.
+    pub pillar_cell: Option<PillarCell>,
+    /// The file server as `cp.*` (and states fetching `salt://` sources)
+    /// reach it: `file_roots` in-process for `salt-rs-call --local`, the
+    /// master through the minion's link otherwise. `None`: no file server
+    /// (the `cp.*` functions say so).
+    pub files: Option<salt_fileserver::FileClient>,
+}
+
+impl Ctx {
+    /// A context for running functions on this host outside any job:
+    /// no jid, no master, empty pillar, a fresh job table and token. The
+    /// minion and salt-rs-call fill in what they have with struct update
+    /// syntax (`Ctx { jid: Some(j), ..Ctx::local(id, grains) }`).
+    pub fn local(id: salt_types::MinionId, grains: Arc<Map<String, Value>>) -> Self {
+        Ctx {
+            id,
+            grains,
+            jid: None,
+            jobs: Arc::new(JobTable::new()),
+            cancel: CancellationToken::new(),
+            events: None,
+            pillar: Arc::new(Map::new()),
+            pillar_source: None,
+            master: None,
+            pillar_cell: None,
+            files: None,
+        }
+    }
+}
+
+/// The minion's current pillar, shared by its jobs.
+pub type PillarCell = Arc<std::sync::RwLock<Arc<Map<String, Value>>>>;
+
+/// A freshly compiled pillar, on request: Salt's `pillar.items` asks the
+/// master to compile the minion's pillar again each time.
+pub trait PillarSource: Send + Sync + std::fmt::Debug {
+    /// Compiles the minion's pillar now. A pillar that failed to compile
+    /// is `Ok` with only `_errors` in it (what the master sends); `Err` is
+    /// for a master that could not be asked.
+    fn fresh(&self, req: FreshPillar) -> FreshFuture<'_>;
+}
+
+/// What [`PillarSource::fresh`] returns: the compiled pillar, later.
+pub type FreshFuture<'a> =
+    std::pin::Pin<Box<dyn Future<Output = Result<Map<String, Value>, String>> + Send + 'a>>;
+
+/// What a fresh pillar is asked for with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FreshPillar {
+    /// `pillar='{...}'`: merged over the compiled pillar.
+    pub overrides: Option<Map<String, Value>>,
+    /// `pillarenv=`: compile only this pillar environment.
+    pub pillarenv: Option<String>,
+    /// `saltenv=` (the pillarenv with `pillarenv_from_saltenv`).
+    pub saltenv: Option<String>,
 }
 
 /// Events (tag, data) on their way from a job to the master.

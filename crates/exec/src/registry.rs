@@ -6,6 +6,7 @@
 //! lives here too, so modules never see untyped input.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -57,12 +58,40 @@ pub trait IntoReturn {
 }
 
 exec_registry! {
+    "archive.is_encrypted" => ArchiveIsEncrypted(modules::archive::IsEncrypted),
+    "archive.list"       => ArchiveList(modules::archive::List),
+    "archive.untar"      => ArchiveUntar(modules::archive::Untar),
+    "archive.unzip"      => ArchiveUnzip(modules::archive::Unzip),
     "cmd.retcode"        => CmdRetcode(modules::cmd::Retcode),
     "cmd.run"            => CmdRun(modules::cmd::Run),
     "cmd.run_all"        => CmdRunAll(modules::cmd::RunAll),
     "cmd.run_stdout"     => CmdRunStdout(modules::cmd::RunStdout),
+    "cmd.script"         => CmdScript(modules::cmd_script::Script),
+    "cmd.script_retcode" => CmdScriptRetcode(modules::cmd_script::ScriptRetcode),
     "cmd.shell"          => CmdShell(modules::cmd::Shell),
+    "cp.cache_dir"       => CpCacheDir(modules::cp::CacheDir),
+    "cp.cache_file"      => CpCacheFile(modules::cp::CacheFile),
+    "cp.envs"            => CpEnvs(modules::cp::Envs),
+    "cp.get_dir"         => CpGetDir(modules::cp::GetDir),
+    "cp.get_file"        => CpGetFile(modules::cp::GetFile),
+    "cp.get_file_str"    => CpGetFileStr(modules::cp::GetFileStr),
+    "cp.get_template"    => CpGetTemplate(modules::cp::GetTemplate),
+    "cp.hash_file"       => CpHashFile(modules::cp::HashFile),
+    "cp.is_cached"       => CpIsCached(modules::cp::IsCached),
+    "cp.list_master"     => CpListMaster(modules::cp::ListMaster),
+    "cp.list_master_dirs" => CpListMasterDirs(modules::cp::ListMasterDirs),
+    "cp.list_states"     => CpListStates(modules::cp::ListStates),
+    "defaults.deepcopy"  => DefaultsDeepcopy(modules::defaults::Deepcopy),
+    "defaults.merge"     => DefaultsMerge(modules::defaults::Merge),
+    "defaults.update"    => DefaultsUpdate(modules::defaults::Update),
     "event.send"         => EventSend(modules::event::Send),
+    "file.check_hash"    => FileCheckHash(modules::file_hash::CheckHash),
+    "file.extract_hash"  => FileExtractHash(modules::file_hash::ExtractHash),
+    "file.get_hash"      => FileGetHash(modules::file_hash::GetHash),
+    "file.get_source_sum" => FileGetSourceSum(modules::file_hash::GetSourceSum),
+    "file.group_to_gid"  => FileGroupToGid(modules::file_ids::GroupToGid),
+    "file.user_to_uid"   => FileUserToUid(modules::file_ids::UserToUid),
+    "grains.filter_by"   => GrainsFilterBy(modules::grains::FilterBy),
     "grains.get"         => GrainsGet(modules::grains::Get),
     "grains.item"        => GrainsItem(modules::grains::Item),
     "grains.items"       => GrainsItems(modules::grains::Items),
@@ -83,6 +112,16 @@ exec_registry! {
     "kmod.mod_list"      => KmodModList(modules::kmod::ModList),
     "kmod.remove"        => KmodRemove(modules::kmod::Remove),
     "lowpkg.bin_pkg_info" => LowpkgBinPkgInfo(modules::lowpkg::BinPkgInfo),
+    "pillar.data"        => PillarData(modules::pillar::Data),
+    "pillar.fetch"       => PillarFetch(modules::pillar::Fetch),
+    "pillar.filter_by"   => PillarFilterBy(modules::pillar::FilterBy),
+    "pillar.get"         => PillarGet(modules::pillar::Get),
+    "pillar.item"        => PillarItem(modules::pillar::Item),
+    "pillar.items"       => PillarItems(modules::pillar::Items),
+    "pillar.keys"        => PillarKeys(modules::pillar::Keys),
+    "pillar.ls"          => PillarLs(modules::pillar::Ls),
+    "pillar.obfuscate"   => PillarObfuscate(modules::pillar::Obfuscate),
+    "pillar.raw"         => PillarRaw(modules::pillar::Raw),
     "pkg.del_repo"       => PkgDelRepo(modules::pkg::DelRepo),
     "pkg.expand_repo_def" => PkgExpandRepoDef(modules::pkg::ExpandRepoDef),
     "pkg.get_repo"       => PkgGetRepo(modules::pkg::GetRepo),
@@ -101,6 +140,7 @@ exec_registry! {
     "pkg.version_cmp"    => PkgVersionCmp(modules::pkg::VersionCmp),
     "saltutil.find_job"  => SaltutilFindJob(modules::saltutil::FindJob),
     "saltutil.kill_job"  => SaltutilKillJob(modules::saltutil::KillJob),
+    "saltutil.refresh_pillar" => SaltutilRefreshPillar(modules::saltutil::RefreshPillar),
     "saltutil.running"   => SaltutilRunning(modules::saltutil::Running),
     "service.available"  => ServiceAvailable(modules::service::Available),
     "service.disable"    => ServiceDisable(modules::service::Disable),
@@ -120,6 +160,8 @@ exec_registry! {
     "service.stop"       => ServiceStop(modules::service::Stop),
     "service.systemctl_reload" => ServiceSystemctlReload(modules::service::SystemctlReload),
     "service.unmask"     => ServiceUnmask(modules::service::Unmask),
+    "slsutil.merge"      => SlsutilMerge(modules::slsutil::Merge),
+    "slsutil.update"     => SlsutilUpdate(modules::slsutil::Update),
     "sys.doc"            => SysDoc(modules::sys::Doc),
     "sys.list_functions" => SysListFunctions(modules::sys::ListFunctions),
     "sysctl.assign"      => SysctlAssign(modules::sysctl::Assign),
@@ -149,6 +191,18 @@ exec_registry! {
     "user.info"          => UserInfo(modules::user::Info),
     "user.list_groups"   => UserListGroups(modules::user::ListGroups),
     "user.list_users"    => UserListUsers(modules::user::ListUsers),
+}
+
+/// Calls a function by name from inside another one (`cmd.script` fetching
+/// its source through `cp.cache_file`). Boxed, because the registry's
+/// future holds every function's future, the caller's included.
+pub(crate) fn call_boxed<'a>(
+    fun: &'a str,
+    args: Vec<Value>,
+    kwargs: Map<String, Value>,
+    cx: &'a Ctx,
+) -> Pin<Box<dyn Future<Output = Result<Returned, ExecError>> + Send + 'a>> {
+    Box::pin(async move { parse_call(fun, args, kwargs)?.try_call(cx).await })
 }
 
 /// Every function name, sorted (what `sys.list_functions` returns).
@@ -225,6 +279,18 @@ macro_rules! exec_registry {
                     $(Self::$variant(f) => f.call(cx).await.map(IntoReturn::into_return),)+
                 };
                 finish(name, out)
+            }
+
+            /// Runs the call and keeps an error an error (the state system
+            /// tells a failed call from a returned string this way). The
+            /// retcode is the function's own, without [`ExecCall::call`]'s
+            /// "a dict with a false `result` fails the job" rule.
+            pub async fn try_call(self, cx: &Ctx) -> Result<Returned, ExecError> {
+                let name = self.name();
+                let out = match self {
+                    $(Self::$variant(f) => f.call(cx).await.map(IntoReturn::into_return),)+
+                };
+                out.map_err(|e| e.in_fun(name))
             }
         }
     };

@@ -3,6 +3,7 @@
 //! words, single quotes are literal, double quotes allow `\` before
 //! `\ " $ ` and newline, a backslash outside quotes escapes the next char.
 //! No expansion of any kind happens; `#` is an ordinary character.
+//! [`quote`] is the inverse for one word (Python's `shlex.quote`).
 
 /// Why a command line could not be split.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +72,19 @@ pub fn split(s: &str) -> Result<Vec<String>, SplitError> {
     Ok(words)
 }
 
+/// Quotes one word for a POSIX shell, as Python's `shlex.quote`: words of
+/// safe characters stay as they are, others go in single quotes.
+pub fn quote(s: &str) -> String {
+    if s.is_empty() {
+        return "''".into();
+    }
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if s.chars().all(safe) {
+        return s.to_owned();
+    }
+    format!("'{}'", s.replace('\'', "'\"'\"'"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +110,16 @@ mod tests {
         );
         assert_eq!(sp("echo $HOME | cat"), ["echo", "$HOME", "|", "cat"]);
         assert!(sp("  ").is_empty());
+    }
+
+    #[test]
+    fn quote_round_trips_through_split() {
+        assert_eq!(quote("/tmp/a.sh"), "/tmp/a.sh");
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("it's a b"), "'it'\"'\"'s a b'");
+        for w in ["it's a b", "$HOME", "a\\b", "x\"y"] {
+            assert_eq!(split(&quote(w)).unwrap(), [w]);
+        }
     }
 
     #[test]

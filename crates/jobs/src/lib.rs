@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-pub use filter::JobFilter;
+pub use filter::{JobFilter, time_bound};
 pub use sqlite::SqliteJobStore;
 
 /// Failures of the job cache.

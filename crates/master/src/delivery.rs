@@ -12,6 +12,12 @@
 //!
 //! Minions run a jid at most once (their jid log), so a second copy of a
 //! job is harmless: it is acknowledged as `AlreadyRun`.
+//!
+//! The table lives in memory; a master that starts rebuilds it from the job
+//! cache ([`restore`]): every unexpired job, with the minions that have not
+//! returned it as not yet received, so jobs a killed master had published
+//! (and committed: a publish is in the job cache before it goes out) still
+//! reach minions that missed them.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -84,6 +90,37 @@ impl Owed {
     /// Forgets expired jobs.
     fn prune(&mut self, now_ms: u64) {
         self.jobs.retain(|_, t| t.publish.expires_ms > now_ms);
+    }
+
+    /// Takes back a job from the job cache after a restart: `missing` have
+    /// not returned it (whether they received it is unknown, so they are
+    /// sent it again; the jid log makes that harmless).
+    pub fn restore(&mut self, p: Publish, minions: &[MinionId], missing: &[MinionId], now_ms: u64) {
+        let sent = Stage::Sent {
+            sends: 1,
+            next_ms: now_ms + FIRST_RESEND.as_millis() as u64,
+        };
+        let stages = minions
+            .iter()
+            .map(|m| {
+                let s = if missing.contains(m) {
+                    sent
+                } else {
+                    Stage::Returned
+                };
+                (m.clone(), s)
+            })
+            .collect();
+        if self.jobs.len() >= MAX_JOBS {
+            self.jobs.shift_remove_index(0);
+        }
+        self.jobs.insert(
+            p.jid,
+            Tracked {
+                publish: p,
+                minions: stages,
+            },
+        );
     }
 
     /// A minion acknowledged `jid`.
@@ -174,6 +211,62 @@ impl Owed {
                 .collect(),
         )
     }
+}
+
+/// Rebuilds the table from the job cache at start: jobs published within
+/// `job_expiry` that some expected minion has not returned. Returns how
+/// many jobs were taken back.
+pub fn restore(m: &Master) -> Result<usize, String> {
+    let expiry = m.cfg.job_expiry;
+    let now = time::OffsetDateTime::now_utc();
+    let since = now - time::Duration::seconds(i64::try_from(expiry).unwrap_or(i64::MAX));
+    let jobs = m.jobs.active_jobs(since).map_err(|e| e.to_string())?;
+    let now_ms = salt_proto::now_ms();
+    let mut n = 0;
+    for job in jobs {
+        let Some(found) = m.jobs.lookup_jid(&job.jid).map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let Some(p) = publish_of(&job, expiry) else {
+            continue;
+        };
+        if p.expires_ms <= now_ms {
+            continue;
+        }
+        let parse = |v: &[String]| -> Vec<MinionId> {
+            v.iter().filter_map(|s| MinionId::parse(s).ok()).collect()
+        };
+        lock(&m.owed).restore(p, &parse(&job.minions), &parse(&found.missing), now_ms);
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The publish a job-cache record stands for: its expected minions as a
+/// list target (the master resolved the target when it published; the
+/// record keeps the client's form, nodegroups unexpanded), keyword
+/// arguments unpacked from Salt's trailing `{"__kwarg__": true, ...}`.
+pub fn publish_of(job: &salt_jobs::PublishRecord, expiry_s: u64) -> Option<Publish> {
+    let jid = Jid::parse(&job.jid).ok()?;
+    let mut arg = job.arg.clone();
+    let mut kwarg = serde_json::Map::new();
+    if let Some(serde_json::Value::Object(last)) = arg.last()
+        && last.get("__kwarg__") == Some(&serde_json::Value::Bool(true))
+    {
+        kwarg = last.clone();
+        kwarg.remove("__kwarg__");
+        arg.pop();
+    }
+    let start_ms = u64::try_from(job.start_time.unix_timestamp_nanos() / 1_000_000).ok()?;
+    Some(Publish {
+        jid,
+        target: salt_target::Target::list(job.minions.iter().map(String::as_str)),
+        fun: job.fun.clone(),
+        arg,
+        kwarg,
+        user: job.user.clone(),
+        expires_ms: start_ms + expiry_s * 1000,
+    })
 }
 
 /// Sends `id` every unexpired job it has not acknowledged, over its session
@@ -298,6 +391,41 @@ mod tests {
         let t = FIRST_RESEND.as_millis() as u64;
         assert_eq!(o.due(t, 4, |_| true).len(), 4);
         assert_eq!(o.due(t, 100, |_| true).len(), 6);
+    }
+
+    #[test]
+    fn restored_jobs_are_owed_by_their_missing_minions() {
+        let (a, b) = (id("a"), id("b"));
+        let mut o = Owed::default();
+        o.restore(
+            job(1, 10_000),
+            &[a.clone(), b.clone()],
+            std::slice::from_ref(&b),
+            0,
+        );
+        assert!(
+            o.unacked_by(&a, 1).is_empty(),
+            "a returned before the restart"
+        );
+        assert_eq!(o.unacked_by(&b, 1).len(), 1);
+        let record = salt_jobs::PublishRecord {
+            jid: "20260101000000000001".into(),
+            fun: "test.arg".into(),
+            arg: vec![
+                serde_json::json!(1),
+                serde_json::json!({"__kwarg__": true, "x": 2}),
+            ],
+            tgt: serde_json::json!("web"),
+            tgt_type: "nodegroup".into(),
+            user: "root".into(),
+            start_time: time::OffsetDateTime::from_unix_timestamp(1_000).unwrap(),
+            minions: vec!["a".into(), "b".into()],
+        };
+        let p = publish_of(&record, 60).unwrap();
+        assert_eq!(p.arg, vec![serde_json::json!(1)]);
+        assert_eq!(p.kwarg.get("x"), Some(&serde_json::json!(2)));
+        assert_eq!(p.expires_ms, 1_060_000);
+        assert_eq!(p.target, Target::list(["a", "b"]));
     }
 
     #[test]

@@ -11,8 +11,11 @@
 //! - [`publish`]: turning a client's request into a signed, encrypted publish.
 //! - [`clients`]: the Unix socket for salt-rs, salt-rs-run, salt-rs-key.
 //! - [`keywatch`]: key-state changes, publish-key rotation.
+//! - [`queries`]: questions minions ask during a job (their pillar), with
+//!   [`pillar_functions`] for `salt[...]` in pillar templates.
 //! - [`presence`]: who is up, from heartbeats; the `manage.*` runners.
 //! - [`state`]: the shared state those pieces work on.
+//! - [`runner_call`]: the closed list of `salt-rs-run` functions, parsed once.
 //! - [`runners`]: `salt-rs-run` functions answered from the job cache.
 //!
 //! [`run`] also purges the job cache hourly per `keep_jobs`.
@@ -24,8 +27,11 @@ pub mod clients;
 pub mod delivery;
 pub mod events;
 pub mod keywatch;
+pub mod pillar_functions;
 pub mod presence;
 pub mod publish;
+pub mod queries;
+pub mod runner_call;
 pub mod runners;
 pub mod session;
 pub mod state;
@@ -59,6 +65,11 @@ pub async fn run(cfg: MasterConfig, shutdown: CancellationToken) -> anyhow::Resu
         "master listening"
     );
     let master = Arc::new(Master::new(cfg, publisher, router)?);
+    match delivery::restore(&master) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "unfinished jobs taken back from the job cache"),
+        Err(e) => tracing::warn!(error = %e, "cannot read unfinished jobs from the job cache"),
+    }
     let listener = clients::bind(&master.cfg.sock_path())?;
     let tasks = tokio_util::task::TaskTracker::new();
     tasks.spawn(session::serve_router(

@@ -17,6 +17,7 @@ use std::time::Duration;
 use salt_types::MinionId;
 use serde_json::{Map, Value};
 
+use crate::runner_call::Manage;
 use crate::state::{Master, lock};
 
 /// Missed heartbeats after which a minion counts as down.
@@ -80,35 +81,40 @@ fn ids(v: &[MinionId]) -> Value {
     Value::Array(v.iter().map(|i| Value::from(i.as_str())).collect())
 }
 
-/// Runs a `manage.*` runner, or returns `None` when `fun` is not one.
+/// Runs a `manage.*` runner over the accepted minions `target` matches
+/// (by their cached grains, as a publish would).
 pub async fn manage(
     m: &Arc<Master>,
-    fun: &str,
-    kwarg: &Map<String, Value>,
-) -> Option<Result<Value, String>> {
+    fun: Manage,
+    target: &salt_target::Target,
+    removekeys: bool,
+) -> Result<Value, String> {
+    let (_, matched) = crate::publish::expected_minions(m, target)?;
+    let matched: BTreeSet<MinionId> = matched.into_iter().collect();
     let (up, down) = split(m);
-    Some(Ok(match fun {
-        "manage.up" | "manage.present" | "manage.alived" => ids(&up),
-        "manage.down" | "manage.not_present" | "manage.not_alived" => {
-            if fun == "manage.down" && kwarg.get("removekeys").is_some_and(crate::runners::truthy) {
+    let up: Vec<MinionId> = up.into_iter().filter(|i| matched.contains(i)).collect();
+    let down: Vec<MinionId> = down.into_iter().filter(|i| matched.contains(i)).collect();
+    Ok(match fun {
+        Manage::Up | Manage::Present | Manage::Alived => ids(&up),
+        Manage::Down | Manage::NotPresent | Manage::NotAlived => {
+            if fun == Manage::Down && removekeys {
                 for id in &down {
-                    if let Err(e) = m.keystore.delete(id.as_str()) {
-                        return Some(Err(format!("cannot delete the key of {id}: {e}")));
-                    }
+                    m.keystore
+                        .delete(id.as_str())
+                        .map_err(|e| format!("cannot delete the key of {id}: {e}"))?;
                 }
                 crate::keywatch::rescan(m).await;
             }
             ids(&down)
         }
-        "manage.status" => {
+        Manage::Status => {
             let mut out = Map::new();
             out.insert("down".into(), ids(&down));
             out.insert("up".into(), ids(&up));
             Value::Object(out)
         }
-        "manage.versions" => versions(m, &up, &down),
-        _ => return None,
-    }))
+        Manage::Versions => versions(m, &up, &down),
+    })
 }
 
 /// Salt's `manage.versions` shape: minions grouped by how their version

@@ -47,12 +47,22 @@ pub fn expected_minions(m: &Master, target: &Target) -> Result<(Target, Vec<Mini
         })
         .collect();
     drop(grains);
+    // Pillar targets (-I, J@) match the pillar each minion last compiled.
+    let pillars: Vec<Option<Value>> = if compiled.needs_pillar() {
+        let p = lock(&m.pillars);
+        values
+            .iter()
+            .map(|(id, _)| p.get(id).map(|m| Value::Object(m.clone())))
+            .collect()
+    } else {
+        vec![None; values.len()]
+    };
     let matched = salt_target::select(
         &compiled,
-        values.iter().map(|(id, g)| Facts {
+        values.iter().zip(&pillars).map(|((id, g), p)| Facts {
             id: id.as_str(),
             grains: g,
-            pillar: None,
+            pillar: p.as_ref(),
         }),
     );
     let mut ids: Vec<MinionId> = matched
@@ -151,12 +161,6 @@ pub async fn publish(
         )
         .map_err(|e| e.to_string())?
     };
-    m.publisher
-        .publish(Bytes::from(env.encode()))
-        .await
-        .map_err(|e| format!("publish failed: {e}"))?;
-    lock(&m.owed).publish(&publish, &minions, salt_proto::now_ms());
-    send_direct_to_new_sessions(m, &publish, &minions).await;
     let new_event = crate::events::data([
         ("jid", Value::from(jid.to_string())),
         ("tgt", record.tgt.clone()),
@@ -170,9 +174,22 @@ pub async fn publish(
         ),
         ("missing", Value::Array(Vec::new())),
     ]);
-    if let Err(e) = m.jobs.record_publish(record) {
-        tracing::error!(%jid, error = %e, "job not recorded in the job cache");
+    // In the job cache before it goes out: a master killed right after
+    // publishing takes the job back from there when it starts again.
+    match m.jobs.record_publish(record) {
+        Ok(ticket) => {
+            if let Err(e) = ticket.committed().await {
+                tracing::error!(%jid, error = %e, "job not recorded in the job cache");
+            }
+        }
+        Err(e) => tracing::error!(%jid, error = %e, "job not recorded in the job cache"),
     }
+    lock(&m.owed).publish(&publish, &minions, salt_proto::now_ms());
+    m.publisher
+        .publish(Bytes::from(env.encode()))
+        .await
+        .map_err(|e| format!("publish failed: {e}"))?;
+    send_direct_to_new_sessions(m, &publish, &minions).await;
     m.events.fire(format!("salt/job/{jid}/new"), new_event);
     let down = crate::presence::known_down(m, &minions);
     tracing::info!(%jid, fun = %publish.fun, minions = minions.len(), down = down.len(), "job published");

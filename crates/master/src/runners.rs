@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use salt_jobs::{JobFilter, JobStore, PublishRecord};
+use salt_jobs::{JobStore, PublishRecord};
+
+use crate::runner_call::RunnerCall;
 use serde_json::{Map, Value};
 
 use crate::state::Master;
@@ -16,60 +18,42 @@ pub async fn run(
     arg: Vec<Value>,
     kwarg: Map<String, Value>,
 ) -> Result<Value, String> {
-    if let Some(r) = crate::presence::manage(m, fun, &kwarg).await {
-        return r;
+    let call = RunnerCall::parse(fun, arg, kwarg)?;
+    if let RunnerCall::Manage {
+        fun,
+        target,
+        removekeys,
+    } = &call
+    {
+        return crate::presence::manage(m, *fun, target, *removekeys).await;
     }
     let jobs = m.jobs.clone();
-    let fun = fun.to_owned();
-    tokio::task::spawn_blocking(move || dispatch(jobs.as_ref(), &fun, &arg, &kwarg))
+    tokio::task::spawn_blocking(move || dispatch(jobs.as_ref(), call))
         .await
         .map_err(|e| format!("runner failed: {e}"))?
 }
 
-/// Runs runner `fun` against `jobs` (blocking).
-pub fn dispatch(
-    jobs: &dyn JobStore,
-    fun: &str,
-    arg: &[Value],
-    kwarg: &Map<String, Value>,
-) -> Result<Value, String> {
-    match fun {
-        "jobs.lookup_jid" => {
-            let jid = param(arg, kwarg, 0, "jid")
-                .map(text)
-                .ok_or("jobs.lookup_jid needs a jid")?;
-            let missing = param(arg, kwarg, usize::MAX, "missing").is_some_and(truthy);
-            lookup_jid(jobs, &jid, missing)
-        }
-        "jobs.list_jobs" => {
-            if kwarg.contains_key("start_time") || kwarg.contains_key("end_time") {
-                return Err("jobs.list_jobs: start_time and end_time are not supported yet".into());
-            }
-            let filter = JobFilter {
-                search_function: kwarg.get("search_function").map(text),
-                search_target: kwarg.get("search_target").map(text),
-                ..JobFilter::default()
-            };
-            let list = jobs.list_jobs(&filter).map_err(|e| e.to_string())?;
+/// Runs a job-cache runner against `jobs` (blocking).
+pub fn dispatch(jobs: &dyn JobStore, call: RunnerCall) -> Result<Value, String> {
+    match call {
+        RunnerCall::LookupJid { jid, missing } => lookup_jid(jobs, &jid, missing),
+        RunnerCall::ListJobs(l) => {
+            let list = jobs.list_jobs(&l.filter).map_err(|e| e.to_string())?;
             let mut out = Map::new();
+            // Job ids are their start times, so the window compares ids.
             for job in list {
+                if l.start.as_ref().is_some_and(|s| job.jid < *s)
+                    || l.end.as_ref().is_some_and(|e| job.jid > *e)
+                {
+                    continue;
+                }
                 out.insert(job.jid.clone(), summary(&job));
             }
             Ok(Value::Object(out))
         }
-        "jobs.list_job" => {
-            let jid = param(arg, kwarg, 0, "jid")
-                .map(text)
-                .ok_or("jobs.list_job needs a jid")?;
-            list_job(jobs, &jid)
-        }
-        "jobs.exit_success" => {
-            let jid = param(arg, kwarg, 0, "jid")
-                .map(text)
-                .ok_or("jobs.exit_success needs a jid")?;
-            exit_success(jobs, &jid)
-        }
-        "jobs.active" => {
+        RunnerCall::ListJob { jid } => list_job(jobs, &jid),
+        RunnerCall::ExitSuccess { jid } => exit_success(jobs, &jid),
+        RunnerCall::Active => {
             let since = time::OffsetDateTime::now_utc() - time::Duration::days(1);
             let mut out = Map::new();
             for job in jobs.active_jobs(since).map_err(|e| e.to_string())? {
@@ -88,21 +72,11 @@ pub fn dispatch(
             }
             Ok(Value::Object(out))
         }
-        "jobs.last_run" => {
-            let filter = JobFilter {
-                search_function: kwarg
-                    .get("function")
-                    .or(kwarg.get("search_function"))
-                    .map(text),
-                search_target: kwarg.get("target").or(kwarg.get("search_target")).map(text),
-                ..JobFilter::default()
-            };
-            match jobs.last_run(&filter).map_err(|e| e.to_string())? {
-                Some(job) => lookup_jid(jobs, &job.jid, false),
-                None => Ok(Value::Bool(false)),
-            }
-        }
-        other => Err(format!("'{other}' is not available.")),
+        RunnerCall::LastRun(filter) => match jobs.last_run(&filter).map_err(|e| e.to_string())? {
+            Some(job) => lookup_jid(jobs, &job.jid, false),
+            None => Ok(Value::Bool(false)),
+        },
+        RunnerCall::Manage { .. } => Err("manage.* runners need the master's presence".into()),
     }
 }
 
@@ -187,37 +161,21 @@ fn summary(job: &PublishRecord) -> Value {
     Value::Object(s)
 }
 
-fn param<'a>(
-    arg: &'a [Value],
-    kwarg: &'a Map<String, Value>,
-    pos: usize,
-    name: &str,
-) -> Option<&'a Value> {
-    kwarg.get(name).or_else(|| arg.get(pos))
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-pub(crate) fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::String(s) => matches!(s.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on"),
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use salt_jobs::{ReturnRecord, SqliteJobStore};
     use serde_json::json;
     use time::OffsetDateTime;
+
+    fn call(
+        store: &SqliteJobStore,
+        fun: &str,
+        arg: &[Value],
+        kwarg: &Map<String, Value>,
+    ) -> Result<Value, String> {
+        dispatch(store, RunnerCall::parse(fun, arg.to_vec(), kwarg.clone())?)
+    }
 
     fn store_with_job(dir: &std::path::Path) -> SqliteJobStore {
         let store = SqliteJobStore::open(dir.join("jobs.sqlite")).unwrap();
@@ -249,20 +207,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_job(dir.path());
         let jid = [json!("20261121210508967619")];
-        let v = dispatch(&store, "jobs.lookup_jid", &jid, &Map::new()).unwrap();
+        let v = call(&store, "jobs.lookup_jid", &jid, &Map::new()).unwrap();
         assert_eq!(v, json!({"m1": true}));
         let mut kw = Map::new();
         kw.insert("missing".into(), json!("True"));
-        let v = dispatch(&store, "jobs.lookup_jid", &jid, &kw).unwrap();
+        let v = call(&store, "jobs.lookup_jid", &jid, &kw).unwrap();
         assert_eq!(v, json!({"m1": true, "m2": "Minion did not return"}));
-        assert!(dispatch(&store, "jobs.lookup_jid", &[], &Map::new()).is_err());
+        assert!(call(&store, "jobs.lookup_jid", &[], &Map::new()).is_err());
     }
 
     #[test]
     fn list_jobs_shape() {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_job(dir.path());
-        let v = dispatch(&store, "jobs.list_jobs", &[], &Map::new()).unwrap();
+        let v = call(&store, "jobs.list_jobs", &[], &Map::new()).unwrap();
         assert_eq!(
             v,
             json!({"20261121210508967619": {
@@ -273,11 +231,22 @@ mod tests {
         );
         let mut kw = Map::new();
         kw.insert("search_function".into(), json!("cmd.*"));
-        assert_eq!(
-            dispatch(&store, "jobs.list_jobs", &[], &kw).unwrap(),
-            json!({})
+        assert_eq!(call(&store, "jobs.list_jobs", &[], &kw).unwrap(), json!({}));
+        let window = |start: &str, end: &str| {
+            let mut kw = Map::new();
+            kw.insert("start_time".into(), json!(start));
+            kw.insert("end_time".into(), json!(end));
+            call(&store, "jobs.list_jobs", &[], &kw).map(|v| v.as_object().unwrap().len())
+        };
+        assert_eq!(window("2026, Nov 21 21:00", "2026-11-21 21:06"), Ok(1));
+        assert_eq!(window("2026-11-21 21:06", "2026-11-22"), Ok(0));
+        assert_eq!(window("2026-11-20", "2026, Nov 21 21:05"), Ok(0));
+        assert!(
+            window("last week", "2026-11-22")
+                .unwrap_err()
+                .contains("start_time")
         );
-        assert!(dispatch(&store, "nope.nothing", &[], &Map::new()).is_err());
+        assert!(call(&store, "nope.nothing", &[], &Map::new()).is_err());
     }
 
     #[test]
@@ -285,24 +254,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_job(dir.path());
         let jid = [json!("20261121210508967619")];
-        let v = dispatch(&store, "jobs.list_job", &jid, &Map::new()).unwrap();
+        let v = call(&store, "jobs.list_job", &jid, &Map::new()).unwrap();
         assert_eq!(v["Minions"], json!(["m1", "m2"]));
         assert_eq!(
             v["Result"],
             json!({"m1": {"return": true, "retcode": 0, "success": true}})
         );
         assert_eq!(v["Function"], json!("test.ping"));
-        let v = dispatch(&store, "jobs.exit_success", &jid, &Map::new()).unwrap();
+        let v = call(&store, "jobs.exit_success", &jid, &Map::new()).unwrap();
         assert_eq!(v, json!({"m1": true, "m2": false}));
-        let v = dispatch(&store, "jobs.active", &[], &Map::new()).unwrap();
+        let v = call(&store, "jobs.active", &[], &Map::new()).unwrap();
         assert_eq!(v["20261121210508967619"]["Running"], json!(["m2"]));
         assert_eq!(v["20261121210508967619"]["Returned"], json!(["m1"]));
-        let v = dispatch(&store, "jobs.last_run", &[], &Map::new()).unwrap();
+        let v = call(&store, "jobs.last_run", &[], &Map::new()).unwrap();
         assert_eq!(v, json!({"m1": true}));
         let mut kw = Map::new();
         kw.insert("function".into(), json!("cmd.run"));
         assert_eq!(
-            dispatch(&store, "jobs.last_run", &[], &kw).unwrap(),
+            call(&store, "jobs.last_run", &[], &kw).unwrap(),
             json!(false)
         );
     }

@@ -33,8 +33,16 @@ pub async fn serve_router(m: Arc<Master>, mut rx: RouterRx, shutdown: Cancellati
                 None => return,
             },
         };
-        let Some(out) = handle(&m, &peer, &bytes) else {
-            continue;
+        let out = match handle(&m, &peer, &bytes) {
+            None => continue,
+            Some(Handled::Reply(out)) => out,
+            Some(Handled::Ask(ask)) => {
+                // Answered off the request loop: compiling a pillar takes
+                // time and must not hold up other minions' messages.
+                let m = m.clone();
+                tokio::spawn(async move { crate::queries::answer(&m, ask).await });
+                continue;
+            }
         };
         let router = m.router.clone();
         match out.after {
@@ -62,6 +70,13 @@ pub async fn serve_router(m: Arc<Master>, mut rx: RouterRx, shutdown: Cancellati
     }
 }
 
+/// What handling one message produced.
+pub enum Handled {
+    Reply(Outgoing),
+    /// A question to answer later (`MinionRequest::Ask`).
+    Ask(crate::queries::Ask),
+}
+
 /// A reply to send, possibly only once a job-cache write is committed.
 pub struct Outgoing {
     pub to: PeerId,
@@ -83,7 +98,7 @@ impl Outgoing {
 }
 
 /// Handles one raw message; returns the reply to send, if any.
-pub fn handle(m: &Master, peer: &PeerId, bytes: &[u8]) -> Option<Outgoing> {
+pub fn handle(m: &Master, peer: &PeerId, bytes: &[u8]) -> Option<Handled> {
     let env = match Envelope::decode(bytes, m.limit()) {
         Ok(e) => e,
         Err(e) => {
@@ -92,7 +107,8 @@ pub fn handle(m: &Master, peer: &PeerId, bytes: &[u8]) -> Option<Outgoing> {
         }
     };
     match env.kind {
-        Kind::Enroll => auth::handle_enroll(m, &env, peer).map(|r| Outgoing::now(peer.clone(), r)),
+        Kind::Enroll => auth::handle_enroll(m, &env, peer)
+            .map(|r| Handled::Reply(Outgoing::now(peer.clone(), r))),
         Kind::Session => handle_session(m, &env, peer),
         // Only the master sends these: a minion sending one is refused.
         Kind::EnrollReply | Kind::Publish => {
@@ -102,7 +118,7 @@ pub fn handle(m: &Master, peer: &PeerId, bytes: &[u8]) -> Option<Outgoing> {
     }
 }
 
-fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing> {
+fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Handled> {
     let id = MinionId::parse(&env.sender).ok()?;
     let opened = {
         let sessions = lock(&m.sessions);
@@ -127,10 +143,13 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
             // No session under that id: only a verifiable key may be told to
             // re-enrol, so an attacker cannot make the master talk for free
             // beyond a signed, useless reply.
-            if lock(&m.accepted).contains(&id) {
-                return auth::reauth(m, &id, "no session").map(|r| Outgoing::now(peer.clone(), r));
-            }
-            return auth::reauth(m, &id, "not accepted").map(|r| Outgoing::now(peer.clone(), r));
+            let why = if lock(&m.accepted).contains(&id) {
+                "no session"
+            } else {
+                "not accepted"
+            };
+            return auth::reauth(m, &id, why)
+                .map(|r| Handled::Reply(Outgoing::now(peer.clone(), r)));
         }
     };
     if let Err(e) = lock(&m.replay).check(req.nonce(), req.ts(), salt_proto::now_ms()) {
@@ -158,6 +177,14 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
             tracing::debug!(minion = %id, %jid, ?status, "job acknowledged");
             lock(&m.owed).acked(&jid, &id, status);
             return None;
+        }
+        MinionRequest::Ask { req, query } => {
+            return Some(Handled::Ask(crate::queries::Ask {
+                id,
+                peer: peer.clone(),
+                req,
+                query,
+            }));
         }
         MinionRequest::Event { tag, data } => {
             match crate::events::minion_tag(&id, &tag) {
@@ -223,11 +250,13 @@ fn handle_session(m: &Master, env: &Envelope, peer: &PeerId) -> Option<Outgoing>
         // Not stored: no ack, so the minion sends the return again.
         return None;
     }
-    seal_to(m, &id, &reply).map(|e| Outgoing {
-        to: peer.clone(),
-        reply: e,
-        after,
-        catch_up: catch_up.then(|| id.clone()),
+    seal_to(m, &id, &reply).map(|e| {
+        Handled::Reply(Outgoing {
+            to: peer.clone(),
+            reply: e,
+            after,
+            catch_up: catch_up.then(|| id.clone()),
+        })
     })
 }
 

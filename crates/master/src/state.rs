@@ -67,6 +67,10 @@ pub struct Master {
     /// Recent jobs and where each stands with each minion (re-sends,
     /// catch-up, job status).
     pub owed: Mutex<crate::delivery::Owed>,
+    /// `salt://` over `file_roots`.
+    pub fileserver: Arc<salt_fileserver::FileServer>,
+    /// Each minion's last compiled pillar (`-I`/`J@` targeting).
+    pub pillars: Mutex<HashMap<MinionId, Map<String, Value>>>,
     /// The event bus (`salt-rs-run state.event`).
     pub events: crate::events::Bus,
     /// When this master started: until presence has had time to hear from
@@ -94,7 +98,12 @@ impl Master {
             SqliteJobStore::open(&jobs_path)
                 .with_context(|| format!("job cache {}", jobs_path.display()))?,
         );
+        let fileserver = Arc::new(
+            salt_fileserver::FileServer::from_config(&cfg.file_roots)
+                .map_err(|e| anyhow::anyhow!("file_roots: {e}"))?,
+        );
         let master = Self {
+            fileserver,
             keys,
             public_pem,
             keystore,
@@ -113,11 +122,40 @@ impl Master {
             keys_changed: tokio::sync::Notify::new(),
             owed: Mutex::new(crate::delivery::Owed::default()),
             events: crate::events::Bus::default(),
+            pillars: Mutex::new(HashMap::new()),
             started: Instant::now(),
             cfg,
         };
         master.load_grains_cache();
         Ok(master)
+    }
+
+    /// The pillar compiler's settings from this master's config.
+    pub fn pillar_config(&self) -> salt_pillar::PillarConfig {
+        let c = &self.cfg;
+        let mut opts = Map::new();
+        opts.insert("renderer".into(), Value::from(c.renderer.clone()));
+        opts.insert(
+            "pillar_roots".into(),
+            serde_json::to_value(&c.pillar_roots).unwrap_or(Value::Null),
+        );
+        opts.insert(
+            "file_roots".into(),
+            serde_json::to_value(&c.file_roots).unwrap_or(Value::Null),
+        );
+        salt_pillar::PillarConfig {
+            pillar_roots: c.pillar_roots.clone(),
+            state_top: c.state_top.clone(),
+            renderer: c.renderer.clone(),
+            merge_strategy: c.pillar_source_merging_strategy.clone(),
+            merge_lists: c.pillar_merge_lists,
+            includes_override_sls: c.pillar_includes_override_sls,
+            safe_render_error: c.pillar_safe_render_error,
+            pillarenv: c.pillarenv.clone(),
+            pillarenv_from_saltenv: c.pillarenv_from_saltenv,
+            nodegroups: c.nodegroups.clone(),
+            opts,
+        }
     }
 
     pub fn limit(&self) -> usize {

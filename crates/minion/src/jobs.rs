@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use salt_exec::{Ctx, EventSink, RunningJob};
+use salt_exec::{Ctx, EventSink, MasterClient, RunningJob};
 use salt_proto::messages::{AckStatus, JobReturn, Publish};
 use salt_target::Facts;
 use serde_json::Value;
@@ -23,10 +23,13 @@ pub fn targeted(minion: &Minion, p: &Publish) -> bool {
         }
     };
     let grains = Value::Object((*minion.grains).clone());
+    let pillar = compiled
+        .needs_pillar()
+        .then(|| Value::Object((*minion.pillar()).clone()));
     compiled.matches(&Facts {
         id: minion.id.as_str(),
         grains: &grains,
-        pillar: None,
+        pillar: pillar.as_ref(),
     })
 }
 
@@ -35,6 +38,10 @@ pub fn targeted(minion: &Minion, p: &Publish) -> bool {
 pub struct JobSinks {
     pub returns: ReturnSink,
     pub events: EventSink,
+    /// Questions for that master (fresh pillar).
+    pub master: MasterClient,
+    /// That master's file server (`salt://`), cached under the cachedir.
+    pub files: salt_fileserver::FileClient,
 }
 
 /// Checks target, expiry and duplicates, then runs the job in its own
@@ -54,14 +61,21 @@ pub fn dispatch(minion: &Arc<Minion>, p: Publish, sinks: JobSinks) -> AckStatus 
     }
     tracing::info!(jid = %p.jid, fun = %p.fun, "running job");
     let m = minion.clone();
+    let returns = sinks.returns.clone();
     minion.job_tasks.spawn(async move {
-        let ret = run_job(&m, &p, sinks.events).await;
-        sinks.returns.deliver(ret).await;
+        let ret = run_job(&m, &p, sinks).await;
+        returns.deliver(ret).await;
     });
     AckStatus::Accepted
 }
 
-async fn run_job(m: &Arc<Minion>, p: &Publish, events: EventSink) -> JobReturn {
+async fn run_job(m: &Arc<Minion>, p: &Publish, sinks: JobSinks) -> JobReturn {
+    let JobSinks {
+        events,
+        master,
+        files,
+        ..
+    } = sinks;
     let cancel = m.shutdown.child_token();
     let tgt = serde_json::to_value(&p.target.tgt).unwrap_or(Value::Null);
     let tgt_type = serde_json::to_value(p.target.tgt_type)
@@ -85,6 +99,11 @@ async fn run_job(m: &Arc<Minion>, p: &Publish, events: EventSink) -> JobReturn {
         jobs: m.jobs.clone(),
         cancel,
         events: Some(events),
+        pillar: m.pillar(),
+        pillar_source: Some(Arc::new(master.clone())),
+        master: Some(master),
+        pillar_cell: Some(m.pillar.clone()),
+        files: Some(files),
     };
     let res = match salt_exec::parse_call(&p.fun, p.arg.clone(), p.kwarg.clone()) {
         Ok(call) => call.call(&cx).await,

@@ -42,6 +42,28 @@ pub struct Minion {
     pub job_tasks: TaskTracker,
     /// Shared counters from [`Hooks::stats`], if any.
     pub stats: Option<Arc<Stats>>,
+    /// The pillar the master compiled for this minion, fetched when a
+    /// session starts and by `saltutil.refresh_pillar`; jobs read a
+    /// snapshot of it (pillar targets, `pillar.get`, templates).
+    pub pillar: salt_exec::PillarCell,
+}
+
+impl Minion {
+    /// The current pillar.
+    pub fn pillar(&self) -> Arc<Map<String, Value>> {
+        self.pillar
+            .read()
+            .map(|p| p.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// Replaces the pillar (a fresh one from the master).
+    pub fn set_pillar(&self, p: Map<String, Value>) {
+        match self.pillar.write() {
+            Ok(mut g) => *g = Arc::new(p),
+            Err(e) => *e.into_inner() = Arc::new(p),
+        }
+    }
 }
 
 /// Counters that many minions in one process can share, read by the host
@@ -130,6 +152,7 @@ pub async fn run_with(
         shutdown: shutdown.clone(),
         job_tasks: TaskTracker::new(),
         stats: hooks.stats,
+        pillar: Default::default(),
     });
     if let Some(stats) = &minion.stats {
         stats.started.fetch_add(1, Ordering::Relaxed);

@@ -92,6 +92,10 @@ struct Live {
     /// `now_ms` of the last verified message from the master (failover
     /// liveness).
     heard: Arc<AtomicU64>,
+    /// Questions of running jobs waiting for the master's answer, by `req`;
+    /// asked again after every new session.
+    asks: std::collections::BTreeMap<u64, salt_exec::Asked>,
+    next_req: u64,
 }
 
 impl MasterLink {
@@ -243,6 +247,15 @@ impl MasterLink {
         };
         let (ret_tx, mut ret_rx) = mpsc::channel::<JobReturn>(1024);
         let (ev_tx, mut ev_rx) = mpsc::channel::<(String, serde_json::Value)>(256);
+        let (master_client, mut ask_rx) = salt_exec::MasterClient::channel(64);
+        let (files, file_calls) =
+            salt_fileserver::FileClient::remote(self.minion.cfg.cachedir(), 64);
+        // File requests become questions to this master; the task ends
+        // when the link (and every job's copy of the client) is gone.
+        tokio::spawn(salt_exec::master::serve_files(
+            master_client.clone(),
+            file_calls,
+        ));
         let outbox = Arc::new(Mutex::new(self.outbox()));
         let mut live = Live {
             dealer,
@@ -264,7 +277,11 @@ impl MasterLink {
             sinks: JobSinks {
                 returns: ReturnSink { outbox, tx: ret_tx },
                 events: ev_tx,
+                master: master_client,
+                files,
             },
+            asks: std::collections::BTreeMap::new(),
+            next_req: 0,
         };
         let mut next_heartbeat = Instant::now() + self.heartbeat();
         let mut up = false;
@@ -293,6 +310,14 @@ impl MasterLink {
                     if matches!(live.phase, Phase::Session(_)) {
                         self.send(&mut live, &MinionRequest::Return(r)).await;
                     }
+                }
+                Some(asked) = ask_rx.recv() => {
+                    live.next_req += 1;
+                    let req = live.next_req;
+                    let query = asked.query.clone();
+                    live.asks.insert(req, asked);
+                    // Without a session it goes out once one is up.
+                    self.send(&mut live, &MinionRequest::Ask { req, query }).await;
                 }
                 Some((tag, data)) = ev_rx.recv() => {
                     // Events are not queued: without a session they are
@@ -490,6 +515,16 @@ impl MasterLink {
                 for r in again {
                     self.send(live, &MinionRequest::Return(r)).await;
                 }
+                self.fetch_pillar(live);
+                live.asks.retain(|_, a| !a.reply.is_closed());
+                let asks: Vec<(u64, salt_proto::messages::Query)> = live
+                    .asks
+                    .iter()
+                    .map(|(r, a)| (*r, a.query.clone()))
+                    .collect();
+                for (req, query) in asks {
+                    self.send(live, &MinionRequest::Ask { req, query }).await;
+                }
                 self.replay_buffered(live).await;
             }
             Answer::Pending => {
@@ -558,6 +593,11 @@ impl MasterLink {
                 live.asked_key = None;
                 self.replay_buffered(live).await;
             }
+            MasterMessage::Answer { req, answer } => {
+                if let Some(asked) = live.asks.remove(&req) {
+                    let _ = asked.reply.send(answer);
+                }
+            }
             MasterMessage::Job(p) => {
                 // Sent to us directly: always say what became of it, so the
                 // master stops sending it.
@@ -567,6 +607,21 @@ impl MasterLink {
                     .await;
             }
         }
+    }
+
+    /// Asks the master for this minion's pillar in the background (the
+    /// question goes out through the link like any job's).
+    fn fetch_pillar(&self, live: &Live) {
+        let client = live.sinks.master.clone();
+        let minion = self.minion.clone();
+        let master = self.master.clone();
+        tokio::spawn(async move {
+            use salt_exec::PillarSource;
+            match client.fresh(salt_exec::FreshPillar::default()).await {
+                Ok(p) => minion.set_pillar(p),
+                Err(e) => tracing::warn!(%master, error = %e, "no pillar from the master"),
+            }
+        });
     }
 
     async fn ask_publish_key(&self, live: &mut Live) {

@@ -109,7 +109,7 @@ impl From<&crate::Options> for HighstateOptions {
     fn from(o: &crate::Options) -> Self {
         HighstateOptions {
             color: o.color,
-            ..Default::default()
+            ..o.highstate.clone()
         }
     }
 }

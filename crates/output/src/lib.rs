@@ -116,6 +116,10 @@ pub struct Options {
     pub color: bool,
     /// `--static`: the caller collects all returns and uses [`render_all`].
     pub static_: bool,
+    /// The highstate outputter's settings (`--state-output`,
+    /// `--state-verbose`, `--output-diff` and the config keys); its colour
+    /// comes from `color`.
+    pub highstate: highstate::HighstateOptions,
 }
 
 /// One minion's return, printed as it arrives (what `salt` does without

@@ -105,6 +105,39 @@ pub enum MinionRequest {
         #[serde(default)]
         data: Value,
     },
+    /// A question a running job has for the master; answered by
+    /// `MasterMessage::Answer` with the same `req` (chosen by the minion,
+    /// unique within its session).
+    Ask {
+        req: u64,
+        query: Query,
+    },
+}
+
+/// What a minion may ask its master while a job runs.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub enum Query {
+    /// This minion's pillar, compiled now from the master's `pillar_roots`
+    /// with the grains of its last hello (Salt's `_pillar`).
+    Pillar {
+        #[serde(default)]
+        saltenv: Option<String>,
+        #[serde(default)]
+        pillarenv: Option<String>,
+        /// `pillar='{...}'` of the command line, merged last.
+        #[serde(default)]
+        overrides: Map<String, Value>,
+    },
+    /// The file server (`salt://`): listings, hashes, chunks of files.
+    /// Paths and saltenvs are parsed types, checked when decoded.
+    File(salt_fileserver::FileRequest),
+}
+
+/// The master's answer to a [`Query`].
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub enum Answer {
+    Pillar(Map<String, Value>),
+    File(salt_fileserver::FileReply),
 }
 
 /// What a minion did with a job it received.
@@ -149,6 +182,11 @@ pub enum MasterMessage {
     },
     /// A job sent to this minion directly rather than by broadcast.
     Job(Box<Publish>),
+    /// The answer to `MinionRequest::Ask { req, .. }`, or why there is none.
+    Answer {
+        req: u64,
+        answer: Result<Answer, String>,
+    },
 }
 
 // ---- master -> all -----------------------------------------------------------

@@ -228,17 +228,25 @@ pub fn defaults_merge(
     Ok(Value::Object(merged))
 }
 
-/// Salt's merge strategies, for `slsutil.merge` and pillar merging.
+/// Salt's merge strategies, for `slsutil.merge` and pillar merging
+/// (`pillar_source_merging_strategy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
-    /// `recurse` for YAML (`smart` picks it unless the renderer is yamlex).
+    /// `recurse` (what `smart` picks unless the renderer is yamlex): nested
+    /// dicts merge, lists are replaced (extended with `merge_lists`).
     Recurse,
-    /// Pairs of values where both sides have a key.
+    /// Pairs of values where both sides have a key; keys only `b` has are
+    /// dropped.
     List,
-    /// yamlex's aggregation: lists concatenate (new items only).
+    /// yamlex's aggregation at level 1. On plain data (every renderer
+    /// salt-rs has; only yamlex marks values as aggregates) a top-level key
+    /// both sides have takes `b`'s value whole, as in Salt.
     Aggregate,
-    /// `recurse` after overwriting shared keys.
+    /// A top-level key both sides have takes `b`'s value whole.
     Overwrite,
+    /// `none`: `recurse` without `merge_lists` (the pillar reads a single
+    /// top file with it).
+    None,
 }
 
 impl Strategy {
@@ -257,6 +265,7 @@ impl Strategy {
             "list" => Strategy::List,
             "aggregate" => Strategy::Aggregate,
             "overwrite" => Strategy::Overwrite,
+            "none" => Strategy::None,
             _ => Strategy::Recurse,
         }
     }
@@ -271,9 +280,14 @@ pub fn merge(
     merge_lists: bool,
 ) -> Map<String, Value> {
     match strategy {
-        Strategy::Recurse | Strategy::Overwrite => {
+        Strategy::Recurse => {
             let mut out = a.clone();
             dict_update(&mut out, b, merge_lists);
+            out
+        }
+        Strategy::None => {
+            let mut out = a.clone();
+            dict_update(&mut out, b, false);
             out
         }
         Strategy::List => {
@@ -286,41 +300,16 @@ pub fn merge(
             }
             out
         }
-        Strategy::Aggregate => {
-            match aggregate(&Value::Object(a.clone()), &Value::Object(b.clone()), true) {
-                Value::Object(m) => m,
-                _ => Map::new(),
+        // Salt's `merge_overwrite` replaces shared keys and then recurses,
+        // which changes nothing more; `merge_aggregate` on unmarked data
+        // keeps `b`'s value below the top level. Both come to this.
+        Strategy::Aggregate | Strategy::Overwrite => {
+            let mut out = a.clone();
+            for (k, v) in b {
+                out.insert(k.clone(), v.clone());
             }
+            out
         }
-    }
-}
-
-/// yamlex's `aggregate` at `level=1`: the top dicts merge from `a`'s keys,
-/// deeper dicts from `b`'s (keys only `a` has are dropped there, as in
-/// Salt), lists gain the items of `b` they lack, other values are `b`'s.
-fn aggregate(a: &Value, b: &Value, top: bool) -> Value {
-    match (a, b) {
-        (Value::Object(am), Value::Object(bm)) => {
-            let mut out = if top { am.clone() } else { bm.clone() };
-            for (k, v) in bm {
-                let nv = match am.get(k) {
-                    Some(av) => aggregate(av, v, false),
-                    None => v.clone(),
-                };
-                out.insert(k.clone(), nv);
-            }
-            Value::Object(out)
-        }
-        (Value::Array(al), Value::Array(bl)) => {
-            let mut out = al.clone();
-            for x in bl {
-                if !al.contains(x) {
-                    out.push(x.clone());
-                }
-            }
-            Value::Array(out)
-        }
-        _ => b.clone(),
     }
 }
 
@@ -488,10 +477,21 @@ mod tests {
             Value::Object(merge(a, b, Strategy::Recurse, true)),
             json!({"k": {"a": 1, "l": [1, 2], "b": 2}, "only_a": 1, "only_b": 2})
         );
+        // Captured from Salt 3007.8: `slsutil.merge` of these two dicts.
+        let top_replaced = json!({"k": {"b": 2, "l": [2]}, "only_a": 1, "only_b": 2});
         assert_eq!(
             Value::Object(merge(a, b, Strategy::Aggregate, false)),
-            json!({"k": {"b": 2, "l": [1, 2]}, "only_a": 1, "only_b": 2})
+            top_replaced
         );
+        assert_eq!(
+            Value::Object(merge(a, b, Strategy::Overwrite, true)),
+            top_replaced
+        );
+        assert_eq!(
+            Value::Object(merge(a, b, Strategy::None, true)),
+            json!({"k": {"a": 1, "l": [2], "b": 2}, "only_a": 1, "only_b": 2})
+        );
+        assert_eq!(Strategy::from_name("none", "yaml"), Strategy::None);
         assert_eq!(
             Value::Object(merge(a, b, Strategy::List, false)),
             json!({"k": [{"a": 1, "l": [1]}, {"b": 2, "l": [2]}], "only_a": 1})

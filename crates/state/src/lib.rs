@@ -17,6 +17,8 @@
 //! - The host is reached only through [`Exec`] (commands, execution
 //!   functions, file existence, sleeping): this crate does no I/O itself.
 //! - [`graph::to_dot`] draws the requisite graph (`state.show_graph`).
+//! - [`top`]: the state top file, from rendered `top.sls` files to the
+//!   SLS names of one minion (`state.show_top`, the highstate's input).
 //!
 //! ```
 //! use serde_json::{json, Map, Value};
@@ -56,6 +58,7 @@ mod registry;
 mod run;
 pub mod states;
 mod tags;
+pub mod top;
 mod value;
 
 pub use compiler::{

@@ -78,6 +78,10 @@ pub struct RunCtx<'a> {
     pub running: &'a Running,
     /// For `mod_watch` called by `watch`: the requisite targets.
     pub reqs: Option<&'a Reqs>,
+    /// Every chunk of the run (Salt's `__lowstate__`), for states that look
+    /// at others (`file.directory` with `clean` keeps what required file
+    /// states manage).
+    pub lowstate: &'a [LowChunk],
 }
 
 /// One state function. See the module docs.

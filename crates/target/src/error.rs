@@ -85,6 +85,14 @@ pub enum TargetError {
         /// Which limit it exceeds.
         reason: String,
     },
+    /// A top file's `- match: NAME` names no matcher Salt has.
+    #[error(
+        "unknown top file matcher {name:?} (match: compound, glob, list, pcre, grain, grain_pcre, pillar, pillar_pcre, pillar_exact, ipcidr or nodegroup)"
+    )]
+    UnknownMatcher {
+        /// The name as given.
+        name: String,
+    },
     /// A nodegroup defined as something other than a string or a list.
     #[error("nodegroup {name:?} must be a compound string or a list of targets")]
     BadNodegroup {

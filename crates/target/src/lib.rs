@@ -11,7 +11,8 @@
 //! `pillar`, `pillar_pcre`, `pillar_exact` (`key:subkey:pattern`, Salt's
 //! `subdict_match` rules), `ipcidr`, `compound` (parsed to a tree, never
 //! `eval`ed) and `nodegroup`
-//! (master side only, see [`expand_nodegroups`]).
+//! (master side only, see [`expand_nodegroups`]). Top files (state and
+//! pillar) match their targets with [`confirm_top`].
 //!
 //! ```
 //! use salt_target::{Facts, Target, TargetType};
@@ -29,6 +30,7 @@ mod fnmatch;
 mod matcher;
 mod nodegroup;
 mod subdict;
+mod top;
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use error::TargetError;
+pub use top::{confirm_top, top_match_type};
 
 /// Python's `fnmatch.fnmatchcase(text, pattern)`: shell wildcards, case
 /// sensitive (`grains.filter_by` matches grain values with it).

@@ -419,6 +419,17 @@ impl Lab {
         terminate(&mut c)
     }
 
+    /// The pid of a minion's process while it runs (`None` once it exited
+    /// or was never started).
+    pub fn minion_pid(&mut self, id: &str) -> Option<u32> {
+        let m = self.minions.iter_mut().find(|m| m.id == id)?;
+        let c = m.child.as_mut()?;
+        match c.try_wait() {
+            Ok(None) => Some(c.id()),
+            _ => None,
+        }
+    }
+
     /// Runs `salt-rs -c <master dir> ARGS`.
     pub fn salt(&self, args: &[&str]) -> Output {
         self.run_bin("salt-rs", args)

@@ -10,10 +10,14 @@
 mod jid;
 mod minion_id;
 mod safe_path;
+mod salt_url;
+mod saltenv;
 
 pub use jid::{Jid, JidError};
 pub use minion_id::{MinionId, MinionIdError};
 pub use safe_path::{SafePathError, SafeRelPath};
+pub use salt_url::{SaltUrl, SaltUrlError};
+pub use saltenv::{MAX_SALTENV_LEN, Saltenv, SaltenvError};
 
 /// The version reported by `test.version` and the `saltrs_version` grain.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -167,7 +167,7 @@ cmd_fn!(
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Run,
     Shell,
     RunStdout,
@@ -200,7 +200,7 @@ struct Outcome {
     timed_out: bool,
 }
 
-async fn run_mode(
+pub(crate) async fn run_mode(
     opts: CmdOpts,
     mode: Mode,
     cancel: &CancellationToken,
@@ -233,6 +233,13 @@ async fn run_mode(
     }
     let value = match mode {
         Mode::Run | Mode::Shell | Mode::RunStdout => Value::String(out.stdout),
+        // Salt builds the timed-out return in another order.
+        Mode::RunAll if out.timed_out => json!({
+            "stdout": out.stdout,
+            "stderr": out.stderr,
+            "retcode": out.retcode,
+            "pid": out.pid,
+        }),
         Mode::RunAll => json!({
             "pid": out.pid,
             "retcode": out.retcode,

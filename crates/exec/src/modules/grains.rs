@@ -101,6 +101,54 @@ impl ExecFn for Ls {
     }
 }
 
+/// `grains.filter_by lookup_dict grain="os_family" merge=None
+/// default="default" base=None`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterBy {
+    lookup_dict: Value,
+    #[serde(default = "os_family", deserialize_with = "de::string_like")]
+    grain: String,
+    #[serde(default)]
+    merge: Option<Value>,
+    #[serde(default = "default_key", deserialize_with = "de::string_like")]
+    default: String,
+    #[serde(default, deserialize_with = "de::opt_string_like")]
+    base: Option<String>,
+}
+
+impl ExecFn for FilterBy {
+    const POSITIONAL: &'static [&'static str] =
+        &["lookup_dict", "grain", "merge", "default", "base"];
+    const REQUIRED: usize = 1;
+    const DOC: &'static str = "Look up the value of grain GRAIN (os_family; each value of a list grain) among LOOKUP_DICT's keys (shell patterns); DEFAULT's entry when none matches, BASE's entry underneath, MERGE (a dict) on top.\n\nCLI Example:\n\n    salt '*' grains.filter_by '{Debian: Debheads rule, RedHat: I love my hat}'\n";
+    type Output = Value;
+
+    async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
+        let Value::Object(lookup) = &self.lookup_dict else {
+            return Err(ExecError::invocation("lookup_dict must be a dictionary"));
+        };
+        let grains = Value::Object((*cx.grains).clone());
+        salt_render::data::filter_by(
+            lookup,
+            &self.grain,
+            &grains,
+            self.merge.as_ref(),
+            &self.default,
+            self.base.as_deref(),
+        )
+        .map_err(ExecError::Command)
+    }
+}
+
+fn os_family() -> String {
+    "os_family".into()
+}
+
+fn default_key() -> String {
+    "default".into()
+}
+
 /// Salt's `traverse_dict_and_list`: split `key` on `delimiter` and walk.
 /// In a list, a numeric part first names a key of an embedded map, else an
 /// index (negative counts from the end); a non-numeric part names a key of

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::host::{Host, Real};
+use crate::machine::{Host, Real};
 use crate::{Ctx, ExecError, ExecFn, de};
 
 /// One line of `/etc/group`.
@@ -368,7 +368,7 @@ pub(crate) async fn members(
 pub(crate) async fn run(
     host: &Host<'_>,
     argv: &[String],
-) -> Result<crate::host::Outcome, ExecError> {
+) -> Result<crate::machine::Outcome, ExecError> {
     let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
     host.cmd(&refs).await
 }
@@ -384,7 +384,7 @@ pub(crate) fn rooted<'a>(mut host: Host<'a>, root: Option<&str>) -> Host<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::script::{Script, host};
+    use crate::machine::script::{Script, host};
     use serde_json::Map;
 
     const GROUP: &str = "root:x:0:\nadm:x:4:syslog,alice\nbad line\nlab:x:5000:\n";

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::host::{Host, Real};
+use crate::machine::{Host, Real};
 use crate::{Ctx, ExecError, ExecFn, de};
 
 /// `kmod.available`
@@ -420,7 +420,7 @@ fn write(path: &std::path::Path, text: &str) -> Result<(), ExecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::script::{Script, host};
+    use crate::machine::script::{Script, host};
     use serde_json::Map;
 
     const LSMOD: &str = "Module                  Size  Used by\nbonding               200704  0\ntls                   139264  1 bonding\n";

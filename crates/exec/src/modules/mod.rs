@@ -2,19 +2,37 @@
 //! struct per function (`impl ExecFn`), its documentation with a CLI example,
 //! and its tests. The registry (`registry.rs`) lists them.
 
+pub mod archive;
 pub mod cmd;
+pub mod cmd_script;
+pub mod cp;
+pub mod defaults;
 pub mod event;
+pub mod file_hash;
+pub mod file_ids;
 pub mod grains;
 pub mod group;
 pub mod kmod;
 pub mod lowpkg;
+pub mod pillar;
 pub mod pkg;
 pub mod saltutil;
 pub mod service;
+pub mod slsutil;
 pub mod sys;
 pub mod sysctl;
 pub mod test;
 pub mod user;
+
+/// An OS error's text as Python prints it (`No such file or directory`),
+/// without Rust's ` (os error 2)` tail.
+pub(crate) fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
 
 /// A context for unit tests: id `minion1`, a few grains, no jid.
 #[cfg(test)]
@@ -34,6 +52,11 @@ pub(crate) fn test_ctx() -> crate::Ctx {
         jobs: Arc::new(crate::JobTable::new()),
         cancel: tokio_util::sync::CancellationToken::new(),
         events: None,
+        pillar: Arc::new(serde_json::Map::new()),
+        pillar_source: None,
+        master: None,
+        pillar_cell: None,
+        files: None,
     }
 }
 

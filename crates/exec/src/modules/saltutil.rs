@@ -77,6 +77,46 @@ impl ExecFn for KillJob {
     }
 }
 
+/// `saltutil.refresh_pillar [wait=False] [timeout=30] [clean_cache=True]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshPillar {
+    #[serde(default)]
+    #[allow(dead_code)]
+    wait: bool,
+    #[serde(default, deserialize_with = "de::opt_seconds")]
+    timeout: Option<f64>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    clean_cache: Option<bool>,
+}
+
+impl ExecFn for RefreshPillar {
+    const POSITIONAL: &'static [&'static str] = &["wait", "timeout", "clean_cache"];
+    const DOC: &'static str = "Fetch this minion's pillar from the master again and use it for the jobs that follow; returns True once it is in place (salt-rs always waits for it, within timeout seconds, default 30).\n\nCLI Example:\n\n    salt '*' saltutil.refresh_pillar\n";
+    type Output = bool;
+
+    async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
+        let (Some(source), Some(cell)) = (&cx.pillar_source, &cx.pillar_cell) else {
+            // salt-call --local: the pillar is compiled for every call anyway.
+            return Ok(true);
+        };
+        let secs = self.timeout.unwrap_or(30.0).max(0.0);
+        let fresh = tokio::time::timeout(
+            std::time::Duration::from_secs_f64(secs),
+            source.fresh(crate::FreshPillar::default()),
+        )
+        .await
+        .map_err(|_| ExecError::Command(format!("no pillar from the master within {secs} s")))?
+        .map_err(ExecError::Command)?;
+        match cell.write() {
+            Ok(mut g) => *g = std::sync::Arc::new(fresh),
+            Err(e) => *e.into_inner() = std::sync::Arc::new(fresh),
+        }
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

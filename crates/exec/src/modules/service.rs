@@ -12,7 +12,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::host::{Host, Real};
+use crate::machine::{Host, Real};
 use crate::{Ctx, ExecError, ExecFn, de};
 
 /// Salt's `__virtual__` reason when systemd is not there.
@@ -548,7 +548,7 @@ impl Systemd {
         &self,
         host: &Host<'_>,
         argv: &[String],
-    ) -> Result<crate::host::Outcome, ExecError> {
+    ) -> Result<crate::machine::Outcome, ExecError> {
         let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
         host.cmd(&refs).await
     }
@@ -557,7 +557,7 @@ impl Systemd {
         &self,
         host: &Host<'_>,
         name: &str,
-    ) -> Result<crate::host::Outcome, ExecError> {
+    ) -> Result<crate::machine::Outcome, ExecError> {
         let argv = self.argv(host, &["status"], Some(name), false, false, None);
         let mut out = self.run(host, &argv).await?;
         // Salt reads it with stderr redirected into stdout.
@@ -891,7 +891,7 @@ fn strip_scope(msg: &str) -> String {
         .to_owned()
 }
 
-fn join_out(o: &crate::host::Outcome) -> String {
+fn join_out(o: &crate::machine::Outcome) -> String {
     match (o.stdout.is_empty(), o.stderr.is_empty()) {
         (_, true) => o.stdout.clone(),
         (true, false) => o.stderr.clone(),
@@ -991,7 +991,7 @@ fn find_link(dir: &std::path::Path, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::script::{Script, host};
+    use crate::machine::script::{Script, host};
 
     const VERSION: &str = "systemd 252 (252.39-1~deb12u1)\n+PAM +AUDIT";
 

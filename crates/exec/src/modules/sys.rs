@@ -133,7 +133,7 @@ mod tests {
         let d = run_in(&cx, "sys.doc", json!(["grains"]), json!({}))
             .await
             .ret;
-        assert_eq!(d.as_object().map(Map::len), Some(4));
+        assert_eq!(d.as_object().map(Map::len), Some(5));
         let d = run_in(&cx, "sys.doc", json!([]), json!({})).await.ret;
         assert_eq!(d.as_object().map(Map::len), Some(list_functions().len()));
     }

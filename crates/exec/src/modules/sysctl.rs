@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::py_str;
-use crate::host::{Host, Real};
+use crate::machine::{Host, Real};
 use crate::{Ctx, ExecError, ExecFn, de};
 
 /// `sysctl.default_config`
@@ -190,7 +190,7 @@ pub(crate) async fn get(host: &Host<'_>, name: &str) -> Result<String, ExecError
 }
 
 /// What `cmd.run` shows: stdout then stderr.
-fn merged(out: &crate::host::Outcome) -> String {
+fn merged(out: &crate::machine::Outcome) -> String {
     match (out.stdout.is_empty(), out.stderr.is_empty()) {
         (_, true) => out.stdout.clone(),
         (true, false) => out.stderr.clone(),
@@ -314,7 +314,7 @@ pub(crate) async fn persist(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::script::{Script, host};
+    use crate::machine::script::{Script, host};
 
     fn proc_sys(root: &std::path::Path, key: &str) {
         let p = root.join("proc/sys").join(key.replace('.', "/"));

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::group::{self, Group, rooted, run};
 use crate::error::py_str;
-use crate::host::{Host, Real};
+use crate::machine::{Host, Real};
 use crate::{Ctx, ExecError, ExecFn, de};
 
 /// One line of `/etc/passwd`.
@@ -669,7 +669,7 @@ pub(crate) async fn update_gecos(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::script::{Script, host};
+    use crate::machine::script::{Script, host};
 
     const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice A,room 1,,,:/home/alice:/bin/sh\n";
     const GROUP: &str =

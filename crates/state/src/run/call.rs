@@ -123,6 +123,7 @@ impl Runner<'_> {
                 low,
                 running: &self.running,
                 reqs,
+                lowstate: &self.chunks,
             };
             ret = call.run(&cx).map_err(|e| e.to_string())?.into_map();
         }

@@ -2,9 +2,17 @@
 //! (`impl StateFn`), listed in `registry.rs`. `calls.rs` is how the system
 //! modules call execution functions.
 
+pub mod archive;
+mod archive_fs;
+mod archive_source;
+mod archive_unpack;
 mod calls;
+pub mod cmd;
+mod cmd_stateful;
+pub mod file;
 pub mod group;
 pub mod kmod;
+pub mod module;
 pub mod pkg;
 mod pkg_targets;
 pub mod pkgrepo;

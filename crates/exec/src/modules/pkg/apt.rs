@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::version::{Scheme, compare, split_comparison};
 use super::{Changes, InstallReq, PkgList, Targets, compare_dicts, nested_errors, scoped};
 use crate::ExecError;
-use crate::host::Host;
+use crate::machine::Host;
 
 /// What Salt sets for every dpkg run.
 const DPKG_ENV: &[(&str, &str)] = &[
@@ -519,7 +519,7 @@ pub(crate) async fn remove(
     Ok(ret)
 }
 
-async fn run(host: &Host<'_>, argv: &[String]) -> Result<crate::host::Outcome, ExecError> {
+async fn run(host: &Host<'_>, argv: &[String]) -> Result<crate::machine::Outcome, ExecError> {
     let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
     host.cmd(&refs).await
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use crate::ExecError;
-use crate::host::Host;
+use crate::machine::Host;
 
 const SOURCES: &str = "/etc/apt/sources.list";
 const SOURCES_D: &str = "/etc/apt/sources.list.d";

@@ -9,7 +9,7 @@ use super::{
     version, yum,
 };
 use crate::error::py_str;
-use crate::host::{Host, Real};
+use crate::machine::{Host, Real};
 use crate::{Ctx, ExecError, ExecFn, de};
 
 fn yes() -> bool {

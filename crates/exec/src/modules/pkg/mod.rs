@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::error::py_str;
-use crate::host::Host;
+use crate::machine::Host;
 use crate::{Ctx, ExecError};
 
 pub(crate) mod apt;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{Backend, apt_repo, yum_repo};
-use crate::host::{Host, Real};
+use crate::machine::{Host, Real};
 use crate::{Ctx, ExecError, ExecFn, de};
 
 /// `pkg.list_repos`

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::version::{Scheme, compare, rpm_evr_cmp, split_comparison};
 use super::{Changes, InstallReq, PkgList, Targets, compare_dicts, nested_errors, scoped};
 use crate::ExecError;
-use crate::host::Host;
+use crate::machine::Host;
 
 /// Salt's `QUERYFORMAT` with the repository left out, as `list_pkgs` asks.
 const QUERYFORMAT: &str =
@@ -184,7 +184,7 @@ pub(crate) fn options(req: &InstallReq) -> Vec<String> {
     ret
 }
 
-async fn call(host: &Host<'_>, args: &[String]) -> Result<crate::host::Outcome, ExecError> {
+async fn call(host: &Host<'_>, args: &[String]) -> Result<crate::machine::Outcome, ExecError> {
     let tool =
         tool(host).ok_or_else(|| ExecError::Command("Command 'yum' cannot be found".into()))?;
     let mut argv = vec![tool];
@@ -555,7 +555,7 @@ pub(crate) fn normalize_name(name: &str, osarch: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::script::{Script, host};
+    use crate::machine::script::{Script, host};
 
     /// `rpm -qa --queryformat ...` on a Rocky Linux 9 host (trimmed).
     const RPM_QA: &str = "bash_|-(none)_|-5.1.8_|-9.el9_|-x86_64_|-(none)_|-1700000000\n\

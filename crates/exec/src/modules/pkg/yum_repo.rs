@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::ExecError;
 use crate::error::py_str;
-use crate::host::Host;
+use crate::machine::Host;
 
 const BASEDIR: &str = "/etc/yum.repos.d";
 
@@ -193,7 +193,7 @@ pub(crate) fn del_repo(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::script::{Script, host};
+    use crate::machine::script::{Script, host};
 
     #[test]
     fn create_update_and_delete_a_repo() {

@@ -1,0 +1,2 @@
+keepalived:
+  pkg.installed: []

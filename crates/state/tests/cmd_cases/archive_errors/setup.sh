@@ -1,0 +1,4 @@
+echo "a file" > "$T/afile"
+echo "plain data" > "$T/plain.bin"
+echo "this is not a tarball" > "$T/garbage.tar.gz"
+cp "$FILES/app.tar.gz" "$T/app.tgz"

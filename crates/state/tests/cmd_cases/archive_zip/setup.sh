@@ -1,0 +1,1 @@
+cp "$FILES/app.zip" "$T/copy.zip"

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "in $(pwd)"
+echo "to stderr" >&2

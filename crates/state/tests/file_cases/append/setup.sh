@@ -1,0 +1,3 @@
+printf 'existing line\n' > motd
+printf 'base\n' > motd2
+printf 'no newline' > nonl

@@ -1,0 +1,1 @@
+printf 'old first\nsecond\n' > existing.txt

@@ -1,0 +1,2 @@
+printf 'local source\n' > src.txt
+printf 'old\n' > existing.txt

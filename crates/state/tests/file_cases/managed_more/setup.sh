@@ -1,0 +1,2 @@
+printf 'before\n' > keepmode.txt
+chmod 600 keepmode.txt

@@ -1,0 +1,8 @@
+app:
+  port: 8080
+  hosts:
+    - alpha
+    - beta
+motd: |
+  Welcome
+  to the host
