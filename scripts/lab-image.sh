@@ -186,11 +186,14 @@ build_base() {
   cp -a "$LAB/rootfs/." "$r/"
   rm -rf "$r"/var/lib/apt/lists/*
   in_root "$r" apt-get -qq update
-  # Units that cannot work in a container, and a prompt on the console.
+  # Units that cannot work in a container, a prompt on the console, and
+  # timers that would start apt or disk jobs in the middle of a test.
   in_root "$r" systemctl mask -q getty@tty1.service console-getty.service \
     systemd-udevd.service systemd-udev-trigger.service systemd-modules-load.service \
     sys-kernel-config.mount sys-kernel-debug.mount sys-kernel-tracing.mount \
-    systemd-remount-fs.service systemd-firstboot.service 2>/dev/null || true
+    systemd-remount-fs.service systemd-firstboot.service \
+    apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
+    fstrim.timer 2>/dev/null || true
   echo "salt-rs-lab" >"$r/etc/hostname"
   import_rootfs "$r" "$BASE" "$HASH"
   echo "lab-image: built $BASE in $((SECONDS - start))s"
