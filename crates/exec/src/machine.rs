@@ -2,7 +2,7 @@
 //! `kmod`, `lowpkg`) reach the machine: system tools run through a
 //! [`Runner`] (argv only, never a shell), files under a root directory
 //! (`/` for real; a temp dir in tests). Tests swap in [`Script`], which
-//! answers commands from canned outputs (captured from real tools), so the
+//! answers commands from canned outputs in the tools' formats, so the
 //! RedHat code paths are tested without a RedHat machine.
 //!
 //! Commands run with Salt's locale reset (`LC_ALL=C`-style variables) in

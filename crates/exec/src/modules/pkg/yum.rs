@@ -1,8 +1,8 @@
 //! The RedHat-family backend of `pkg.*` (Salt's `yumpkg`): `rpm -qa` for
 //! what is installed, `dnf`/`yum list available` for candidates, `dnf -y
 //! install`/`remove`. Which of dnf5, dnf, tdnf or yum is the first found on
-//! `PATH`, as in Salt. Tested on captured command outputs (no RedHat host
-//! here): see the tests at the bottom.
+//! `PATH`, as in Salt. Tested with a scripted runner on outputs in the
+//! tools' formats (no RedHat host here): see the tests at the bottom.
 
 use serde_json::{Map, Value, json};
 
@@ -557,7 +557,8 @@ mod tests {
     use super::*;
     use crate::machine::script::{Script, host};
 
-    /// `rpm -qa --queryformat ...` on a Rocky Linux 9 host (trimmed).
+    /// Output in the format of Salt's `rpm -qa --queryformat ...` (hand-made
+    /// for the test, with an el9 package set; no RedHat host here).
     const RPM_QA: &str = "bash_|-(none)_|-5.1.8_|-9.el9_|-x86_64_|-(none)_|-1700000000\n\
         tree_|-(none)_|-1.8.0_|-10.el9_|-x86_64_|-(none)_|-1700000100\n\
         glibc_|-(none)_|-2.34_|-100.el9_|-i686_|-(none)_|-1700000200\n\
@@ -565,7 +566,8 @@ mod tests {
         openssl_|-1_|-3.0.7_|-27.el9_|-x86_64_|-(none)_|-1700000400\n\
         gpg-pubkey_|-(none)_|-3228467c_|-613798eb_|-(none)_|-(none)_|-1700000500\n";
 
-    /// `dnf --quiet list available httpd tree` (a long name wraps).
+    /// Output in the format of `dnf --quiet list available NAMES`, where a
+    /// long name wraps its fields onto the next line (hand-made).
     const LIST_AVAILABLE: &str = "Available Packages\n\
         httpd.x86_64                     2.4.57-8.el9                     appstream\n\
         python3-some-really-long-package-name.noarch\n\
