@@ -160,6 +160,44 @@ impl MinionConfig {
         rooted(&self.root_dir, Path::new("/var/cache/salt-rs/minion"))
     }
 
+    /// What execution functions and templates see as Salt's `__opts__` /
+    /// `opts`: the settings a state tree may read, under Salt's names.
+    pub fn opts(&self, id: &str) -> Map<String, Value> {
+        let mut o = Map::new();
+        let mut put = |k: &str, v: Value| {
+            o.insert(k.to_owned(), v);
+        };
+        put("id", Value::from(id));
+        put("root_dir", Value::from(self.root_dir.display().to_string()));
+        put(
+            "cachedir",
+            Value::from(self.cachedir().display().to_string()),
+        );
+        put("pki_dir", Value::from(self.pki_dir().display().to_string()));
+        put(
+            "master",
+            match self.master.as_slice() {
+                [one] => Value::from(one.clone()),
+                many => Value::from(many.to_vec()),
+            },
+        );
+        put("master_port", Value::from(self.master_port));
+        put("master_type", Value::from(self.master_type.clone()));
+        put("renderer", Value::from(self.renderer.clone()));
+        put("state_top", Value::from(self.state_top.clone()));
+        put("test", Value::Bool(false));
+        put(
+            "file_roots",
+            serde_json::to_value(&self.file_roots).unwrap_or(Value::Null),
+        );
+        put(
+            "pillar_roots",
+            serde_json::to_value(&self.pillar_roots).unwrap_or(Value::Null),
+        );
+        put("grains", Value::Object(self.grains.clone()));
+        o
+    }
+
     /// Log file: `log_file` under root, default `<root>/var/log/salt-rs/minion`.
     pub fn log_path(&self) -> PathBuf {
         crate::master::log_path(&self.root_dir, self.log_file.as_deref(), "minion")

@@ -16,11 +16,13 @@
 mod cli_args;
 pub mod de;
 mod error;
+pub mod highstate;
 pub mod host;
 mod jobs;
 mod machine;
 pub mod master;
 pub mod modules;
+pub mod pillar_host;
 mod registry;
 mod shlex;
 
@@ -66,6 +68,9 @@ pub struct Ctx {
     /// The minion's pillar between jobs: `saltutil.refresh_pillar` puts a
     /// fresh one here for the jobs that follow. `None` outside a minion.
     pub pillar_cell: Option<PillarCell>,
+    /// The minion's options as Salt's `__opts__` shows them to functions
+    /// and templates (`id`, `cachedir`, `renderer`, `test`, ...).
+    pub opts: Arc<Map<String, Value>>,
     /// The file server as `cp.*` (and states fetching `salt://` sources)
     /// reach it: `file_roots` in-process for `salt-rs-call --local`, the
     /// master through the minion's link otherwise. `None`: no file server
@@ -91,6 +96,7 @@ impl Ctx {
             master: None,
             pillar_cell: None,
             files: None,
+            opts: Arc::new(Map::new()),
         }
     }
 }

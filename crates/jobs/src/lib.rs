@@ -158,35 +158,7 @@ pub fn retention_cutoff(keep_jobs_hours: u64, now: OffsetDateTime) -> Option<Off
 /// Salt's display of a jid's time, `2026, Nov 21 21:05:08.967619`; `None`
 /// when `jid` is not 20 digits forming a valid date.
 pub fn jid_to_time(jid: &str) -> Option<String> {
-    if jid.len() != 20 || !jid.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| jid.get(r).and_then(|s| s.parse::<u32>().ok());
-    let year = num(0..4)?;
-    let month = num(4..6)?;
-    let (day, hour, minute, second) = (num(6..8)?, num(8..10)?, num(10..12)?, num(12..14)?);
-    let micros = jid.get(14..20)?;
-    let month_name = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(
-        i32::try_from(year).ok()?,
-        month_name,
-        u8::try_from(day).ok()?,
-    )
-    .ok()?;
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let abbrev = &month_name.to_string()[..3];
-    Some(format!(
-        "{}, {} {:02} {:02}:{:02}:{:02}.{}",
-        date.year(),
-        abbrev,
-        day,
-        hour,
-        minute,
-        second,
-        micros
-    ))
+    salt_types::Jid::parse(jid).ok()?.start_time_text()
 }
 
 /// Resolves when a queued write is committed (or failed).

@@ -12,7 +12,7 @@
 //! - [`clients`]: the Unix socket for salt-rs, salt-rs-run, salt-rs-key.
 //! - [`keywatch`]: key-state changes, publish-key rotation.
 //! - [`queries`]: questions minions ask during a job (their pillar), with
-//!   [`pillar_functions`] for `salt[...]` in pillar templates.
+//!   `salt_exec::pillar_host` for `salt[...]` in pillar templates.
 //! - [`presence`]: who is up, from heartbeats; the `manage.*` runners.
 //! - [`state`]: the shared state those pieces work on.
 //! - [`runner_call`]: the closed list of `salt-rs-run` functions, parsed once.
@@ -27,7 +27,6 @@ pub mod clients;
 pub mod delivery;
 pub mod events;
 pub mod keywatch;
-pub mod pillar_functions;
 pub mod presence;
 pub mod publish;
 pub mod queries;

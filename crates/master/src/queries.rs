@@ -71,7 +71,7 @@ pub async fn pillar(
 ) -> Result<Map<String, Value>, String> {
     let grains = lock(&m.grains).get(id).cloned().unwrap_or_default();
     let cfg = m.pillar_config();
-    let functions = crate::pillar_functions::MasterFunctions::new(id.clone(), grains.clone());
+    let functions = salt_exec::pillar_host::RegistryFunctions::new(id.clone(), grains.clone());
     let who = id.clone();
     let compiled = tokio::task::spawn_blocking(move || {
         let mut req = salt_pillar::PillarRequest::new(who.as_str(), &grains, Arc::new(functions));

@@ -93,8 +93,6 @@ async fn run_job(m: &Arc<Minion>, p: &Publish, sinks: JobSinks) -> JobReturn {
         cancel: cancel.clone(),
     });
     let cx = Ctx {
-        id: m.id.clone(),
-        grains: m.grains.clone(),
         jid: Some(p.jid),
         jobs: m.jobs.clone(),
         cancel,
@@ -104,6 +102,8 @@ async fn run_job(m: &Arc<Minion>, p: &Publish, sinks: JobSinks) -> JobReturn {
         master: Some(master),
         pillar_cell: Some(m.pillar.clone()),
         files: Some(files),
+        opts: m.opts.clone(),
+        ..Ctx::local(m.id.clone(), m.grains.clone())
     };
     let res = match salt_exec::parse_call(&p.fun, p.arg.clone(), p.kwarg.clone()) {
         Ok(call) => call.call(&cx).await,

@@ -46,6 +46,8 @@ pub struct Minion {
     /// session starts and by `saltutil.refresh_pillar`; jobs read a
     /// snapshot of it (pillar targets, `pillar.get`, templates).
     pub pillar: salt_exec::PillarCell,
+    /// Salt's `__opts__` for functions and templates.
+    pub opts: Arc<Map<String, Value>>,
 }
 
 impl Minion {
@@ -142,6 +144,7 @@ pub async fn run_with(
             "master_type: func is not supported by salt-rs; list the masters under `master:` (with master_type: str or failover)"
         );
     }
+    let opts = Arc::new(cfg.opts(id.as_str()));
     let minion = Arc::new(Minion {
         id,
         cfg,
@@ -153,6 +156,7 @@ pub async fn run_with(
         job_tasks: TaskTracker::new(),
         stats: hooks.stats,
         pillar: Default::default(),
+        opts,
     });
     if let Some(stats) = &minion.stats {
         stats.started.fetch_add(1, Ordering::Relaxed);

@@ -68,5 +68,5 @@ pub use error::{CompileError, CompileErrors};
 pub use fnmatch::fnmatch;
 pub use module::{CallReturn, Exec, Reqs, RunCtx, Running, StateError, StateFn, StateReturn};
 pub use registry::{StateCall, bind_state, has_state, list_states, state_doc};
-pub use run::{RunOptions, run_chunks, run_high, run_succeeded};
+pub use run::{RunOptions, run_chunks, run_chunks_with_id, run_high, run_succeeded};
 pub use tags::{split_tag, tag};

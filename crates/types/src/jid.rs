@@ -29,6 +29,38 @@ impl Jid {
 
     /// A new jid from the current local time; strictly greater than every
     /// jid this process made before.
+    /// Salt's display of the job's start time (its id is that time):
+    /// `2026, Nov 21 21:05:08.967619`; `None` when the digits are no date.
+    pub fn start_time_text(&self) -> Option<String> {
+        let jid = self.as_str();
+        let num = |r: std::ops::Range<usize>| jid.get(r).and_then(|s| s.parse::<u32>().ok());
+        let year = num(0..4)?;
+        let month = num(4..6)?;
+        let (day, hour, minute, second) = (num(6..8)?, num(8..10)?, num(10..12)?, num(12..14)?);
+        let micros = jid.get(14..20)?;
+        let month_name = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+        let date = time::Date::from_calendar_date(
+            i32::try_from(year).ok()?,
+            month_name,
+            u8::try_from(day).ok()?,
+        )
+        .ok()?;
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let abbrev = &month_name.to_string()[..3];
+        Some(format!(
+            "{}, {} {:02} {:02}:{:02}:{:02}.{}",
+            date.year(),
+            abbrev,
+            day,
+            hour,
+            minute,
+            second,
+            micros
+        ))
+    }
+
     pub fn generate() -> Self {
         let now =
             time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());

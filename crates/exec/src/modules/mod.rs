@@ -5,11 +5,13 @@
 pub mod archive;
 pub mod cmd;
 pub mod cmd_script;
+pub mod config;
 pub mod cp;
 pub mod defaults;
 pub mod event;
 pub mod file_hash;
 pub mod file_ids;
+pub mod file_template;
 pub mod grains;
 pub mod group;
 pub mod kmod;
@@ -19,6 +21,7 @@ pub mod pkg;
 pub mod saltutil;
 pub mod service;
 pub mod slsutil;
+pub mod state;
 pub mod sys;
 pub mod sysctl;
 pub mod test;
@@ -45,19 +48,10 @@ pub(crate) fn test_ctx() -> crate::Ctx {
         "ip4_interfaces": {"lo": ["127.0.0.1"], "eth0": ["192.0.2.10", "192.0.2.11"]},
         "roles": [{"web": {"port": 80}}, "db"],
     });
-    crate::Ctx {
-        id: salt_types::MinionId::parse("minion1").expect("valid id"),
-        grains: Arc::new(grains.as_object().cloned().unwrap_or_default()),
-        jid: None,
-        jobs: Arc::new(crate::JobTable::new()),
-        cancel: tokio_util::sync::CancellationToken::new(),
-        events: None,
-        pillar: Arc::new(serde_json::Map::new()),
-        pillar_source: None,
-        master: None,
-        pillar_cell: None,
-        files: None,
-    }
+    crate::Ctx::local(
+        salt_types::MinionId::parse("minion1").expect("valid id"),
+        Arc::new(grains.as_object().cloned().unwrap_or_default()),
+    )
 }
 
 /// Parses and runs one call in a test context.

@@ -67,12 +67,45 @@ const RUN_STACK_BYTES: usize = 256 << 20;
 /// Runs compiled chunks, then the listeners. The run gets its own thread
 /// with a large stack, so the caller's stack size does not matter.
 pub fn run_chunks(chunks: Vec<LowChunk>, opts: &RunOptions, exec: &dyn Exec) -> Running {
-    let run = move || {
+    on_big_stack(move || {
         let mut r = Runner::new(chunks, opts, exec);
         r.call_chunks();
         r.call_listen();
         r.running
-    };
+    })
+}
+
+/// `state.sls_id`: runs only the chunks whose ID is `id` (with whatever
+/// their requisites pull in from `chunks`), as Salt's `call_chunk` on each;
+/// no listeners. Empty when no chunk has that ID.
+pub fn run_chunks_with_id(
+    chunks: Vec<LowChunk>,
+    id: &str,
+    opts: &RunOptions,
+    exec: &dyn Exec,
+) -> Running {
+    on_big_stack(move || {
+        let mut r = Runner::new(chunks, opts, exec);
+        for idx in 0..r.chunks.len() {
+            if r.chunks[idx]
+                .get("__id__")
+                .and_then(serde_json::Value::as_str)
+                != Some(id)
+            {
+                continue;
+            }
+            let tag = r.chunks[idx].tag();
+            if !r.running.contains_key(&tag) {
+                r.call_chunk(idx, 0);
+            }
+            r.active.clear();
+        }
+        r.running
+    })
+}
+
+/// Runs `run` on a thread with [`RUN_STACK_BYTES`] of stack.
+fn on_big_stack<F: FnOnce() -> Running + Send>(run: F) -> Running {
     std::thread::scope(|s| {
         let handle = std::thread::Builder::new()
             .name("salt-state-run".into())
