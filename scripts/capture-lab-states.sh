@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates the golden captures of crates/exec/tests/lab/*/captured/: the
+# Regenerates the golden captures of tests/lab/*/captured/: the
 # real Salt 3007.8 (image salt-rs-lab:salt, scripts/lab-image.sh salt) runs
 # each case in a fresh lab container (systemd as PID 1, apt on the local
-# repository, no network). See crates/exec/tests/lab/README.md.
+# repository, no network). See tests/lab/README.md.
 #
 #   scripts/capture-lab-states.sh            every case
 #   scripts/capture-lab-states.sh pkg ...    only the named cases
@@ -12,7 +12,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CASES=$ROOT/crates/exec/tests/lab
+CASES=$ROOT/tests/lab
 IMAGE=salt-rs-lab:salt
 
 bash "$ROOT/scripts/lab-image.sh" salt >/dev/null

@@ -1,10 +1,11 @@
 //! Golden tests of the system state modules on a real Debian host: each
 //! case under `tests/lab/` runs in a fresh lab container (systemd as PID 1,
-//! apt on the local repository) through the `run_sls` example, in the order
-//! Salt's captures were made (test, run, second run, test again), and every
-//! answer is compared with what Salt 3007.8 answered in the same container
-//! image (`captured/`, see `tests/lab/README.md`). Times are masked; the
-//! JSON text is compared, so key order counts.
+//! apt on the local repository) through the built `salt-rs-call --local
+//! state.sls main`, bind-mounted, in the order Salt's captures were made
+//! (test, run, second run, test again), and every answer is compared with
+//! what Salt 3007.8 answered in the same container image (`captured/`, see
+//! `tests/lab/README.md`). Times are masked; the JSON text is compared, so
+//! key order counts.
 //!
 //! Without docker or the lab image the test prints why and passes (fails
 //! under `SALT_RS_REQUIRE_LAB=1`). `LAB_CASES=pkg,service` runs only those.
@@ -13,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 use salt_testkit::container::{BIN, Host};
 use serde_json::Value;
+
+/// The minion config of every case (Salt's captures used the same roots).
+const MINION: &str = "id: lab\nfile_roots:\n  base:\n    - /srv/salt\n    - /srv/lab-files\n";
 
 const STEPS: &[(&str, bool)] = &[
     ("test", true),
@@ -23,7 +27,7 @@ const STEPS: &[(&str, bool)] = &[
 
 #[test]
 fn lab_cases_match_salt() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab");
     let only: Option<Vec<String>> = std::env::var("LAB_CASES")
         .ok()
         .map(|s| s.split(',').map(String::from).collect());
@@ -39,12 +43,8 @@ fn lab_cases_match_salt() {
         .collect();
     cases.sort();
     assert!(!cases.is_empty(), "no lab cases under {}", root.display());
-    let examples = salt_testkit::bin_dir().join("examples");
-    assert!(
-        examples.join("run_sls").is_file(),
-        "{}/run_sls is missing: cargo test -p salt-exec builds it",
-        examples.display()
-    );
+    let call = salt_testkit::bin("salt-rs-call");
+    let bin_dir = call.parent().map(Path::to_path_buf).unwrap_or_default();
 
     let mut failures = Vec::new();
     let mut compared = 0;
@@ -55,7 +55,7 @@ fn lab_cases_match_salt() {
             .unwrap_or("?")
             .to_owned();
         let host = match Host::builder()
-            .bin_dir(Some(examples.clone()))
+            .bin_dir(Some(bin_dir.clone()))
             .mount(case, "/srv/salt")
             .start()
         {
@@ -69,6 +69,7 @@ fn lab_cases_match_salt() {
             continue;
         }
         let differs = read_differs(case);
+        host.write_file("/etc/salt-rs/minion", MINION);
         if case.join("setup.sh").is_file() {
             let out = host.exec(&["sh", "/srv/salt/setup.sh"]);
             assert_eq!(out.code, 0, "{name}/setup.sh: {out:?}");
@@ -80,15 +81,13 @@ fn lab_cases_match_salt() {
             };
             let want: Value = serde_json::from_str(&text).expect("capture JSON");
             let mut argv = vec![
-                format!("{BIN}/run_sls"),
-                "--high".into(),
-                "/srv/salt/captured/high.json".into(),
-                "--file-root".into(),
-                "/srv/salt".into(),
-                "--file-root".into(),
-                "/srv/lab-files".into(),
-                "--id".into(),
-                "lab".into(),
+                format!("{BIN}/salt-rs-call"),
+                "--local".into(),
+                "--out".into(),
+                "json".into(),
+                "--retcode-passthrough".into(),
+                "state.sls".into(),
+                "main".into(),
             ];
             if *test {
                 argv.push("test=True".into());
@@ -121,7 +120,7 @@ fn lab_cases_match_salt() {
     );
     assert!(
         failures.is_empty(),
-        "{} mismatches (is run_sls stale? cargo build -p salt-exec --example run_sls):\n\n{}",
+        "{} mismatches:\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
