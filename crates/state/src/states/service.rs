@@ -739,3 +739,122 @@ fn mod_watch(a: &ModWatch, cx: &RunCtx<'_>, test: bool) -> StateReturn {
     };
     r.done()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LowChunk;
+    use crate::module::{CallReturn, Exec, Running as Results};
+
+    /// A host whose `service.*` answers are fixed by name.
+    struct Fake(Vec<(&'static str, CallReturn)>);
+
+    impl Exec for Fake {
+        fn run_cmd(&self, _: &str, _: &Map<String, Value>) -> Result<i32, String> {
+            Ok(0)
+        }
+
+        fn call(
+            &self,
+            fun: &str,
+            _: &[Value],
+            _: &Map<String, Value>,
+        ) -> Result<CallReturn, String> {
+            self.0
+                .iter()
+                .find(|(f, _)| *f == fun)
+                .map(|(_, r)| r.clone())
+                .ok_or_else(|| format!("'{fun}' is not available."))
+        }
+    }
+
+    fn ok(v: Value) -> CallReturn {
+        CallReturn {
+            value: v,
+            retcode: 0,
+        }
+    }
+
+    fn run(exec: &Fake, test: bool) -> Map<String, Value> {
+        let low = LowChunk::from_map(
+            json!({"state": "service", "fun": "running", "name": "nginx", "__id__": "nginx", "__sls__": "web", "order": 1})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        )
+        .unwrap();
+        let running = Results::new();
+        let cx = RunCtx {
+            test,
+            exec,
+            saltenv: "base",
+            low: &low,
+            running: &running,
+            reqs: None,
+            lowstate: &[],
+        };
+        let s: Running = serde_json::from_value(json!({"name": "nginx", "kwargs": {}})).unwrap();
+        let r = if test { s.plan(&cx) } else { s.apply(&cx) };
+        r.unwrap().into_map()
+    }
+
+    #[test]
+    fn without_systemd_the_state_names_the_reason() {
+        let exec = Fake(vec![(
+            "service.offline",
+            CallReturn {
+                value: json!(format!(
+                    "ERROR: {}",
+                    "The systemd execution module failed to load: only available on Linux systems which have been booted with systemd."
+                )),
+                retcode: 1,
+            },
+        )]);
+        let r = run(&exec, false);
+        assert_eq!(r["result"], json!(false));
+        assert_eq!(
+            r["comment"],
+            "State 'service.running' was not found in SLS 'web'\nReason: No service execution module loaded: The systemd execution module failed to load: only available on Linux systems which have been booted with systemd."
+        );
+    }
+
+    #[test]
+    fn offline_hosts_do_nothing() {
+        let exec = Fake(vec![("service.offline", ok(json!(true)))]);
+        let r = run(&exec, true);
+        assert_eq!(
+            (r["result"].clone(), r["comment"].clone()),
+            (json!(true), json!("Running in OFFLINE mode. Nothing to do"))
+        );
+    }
+
+    #[test]
+    fn a_failed_start_reports_systemctls_error() {
+        let exec = Fake(vec![
+            ("service.offline", ok(json!(false))),
+            ("service.available", ok(json!(true))),
+            ("service.status", ok(json!(false))),
+            ("service.enabled", ok(json!(false))),
+            (
+                "service.start",
+                CallReturn {
+                    value: json!(
+                        "ERROR: Failed to start nginx.service: Unit nginx.service is masked."
+                    ),
+                    retcode: 1,
+                },
+            ),
+        ]);
+        let r = run(&exec, false);
+        assert_eq!(r["result"], json!(false));
+        assert_eq!(
+            r["comment"],
+            "Failed to start nginx.service: Unit nginx.service is masked."
+        );
+        let r = run(&exec, true);
+        assert_eq!(
+            (r["result"].clone(), r["comment"].clone()),
+            (Value::Null, json!("Service nginx is set to start"))
+        );
+    }
+}
