@@ -10,6 +10,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod container;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
