@@ -72,6 +72,7 @@ pub struct HostBuilder {
     bin_dir: Option<PathBuf>,
     mounts: Vec<(PathBuf, String)>,
     boot_timeout: Duration,
+    network: Option<String>,
 }
 
 impl Default for HostBuilder {
@@ -81,6 +82,7 @@ impl Default for HostBuilder {
             bin_dir: Some(crate::bin_dir()),
             mounts: Vec::new(),
             boot_timeout: Duration::from_secs(60),
+            network: None,
         }
     }
 }
@@ -105,6 +107,13 @@ impl HostBuilder {
         self
     }
 
+    /// Attaches the container to `net` (made by the test, see [`Network`])
+    /// instead of no network at all.
+    pub fn network(mut self, net: &Network) -> Self {
+        self.network = Some(net.name.clone());
+        self
+    }
+
     /// Starts the container and waits (bounded) for systemd to finish booting.
     pub fn start(self) -> Result<Host, Unavailable> {
         docker_ready(&self.image)?;
@@ -119,7 +128,14 @@ impl HostBuilder {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        args.extend(run_flags());
+        let mut flags = run_flags();
+        if let Some(net) = &self.network
+            && let Some(i) = flags.iter().position(|f| f == "--network")
+            && i + 1 < flags.len()
+        {
+            flags[i + 1] = net.clone();
+        }
+        args.extend(flags);
         if let Some(dir) = &self.bin_dir {
             args.push("-v".into());
             args.push(format!("{}:{BIN}:ro", absolute(dir).display()));
@@ -310,6 +326,76 @@ impl Drop for Host {
     fn drop(&mut self) {
         let _ = docker(
             &["rm".into(), "-f".into(), "-v".into(), self.name.clone()],
+            Duration::from_secs(60),
+        );
+    }
+}
+
+/// A docker bridge network a test makes for its own hosts (removed on
+/// drop): the host side is its gateway address, so a master on the host
+/// listens there and the containers reach it.
+#[derive(Debug)]
+pub struct Network {
+    name: String,
+    gateway: String,
+}
+
+impl Network {
+    /// Creates a fresh bridge network (docker picks a free private subnet).
+    pub fn create() -> Result<Network, Unavailable> {
+        let name = format!(
+            "salt-rs-lab-net-{}-{:04x}",
+            std::process::id(),
+            fastrand::u16(..)
+        );
+        let args = [
+            "network",
+            "create",
+            "--driver",
+            "bridge",
+            "--label",
+            "salt-rs-lab=1",
+            &name,
+        ]
+        .map(String::from);
+        let out = docker(&args, Duration::from_secs(60))
+            .map_err(|e| Unavailable(format!("docker network create failed: {e}")))?;
+        if out.code != 0 {
+            return Err(Unavailable(format!(
+                "docker network create failed: {}",
+                out.stderr.trim()
+            )));
+        }
+        let mut net = Network {
+            name,
+            gateway: String::new(),
+        };
+        let fmt = "{{range .IPAM.Config}}{{.Gateway}}{{end}}";
+        let args = ["network", "inspect", "-f", fmt, &net.name].map(String::from);
+        let out = docker(&args, Duration::from_secs(30))
+            .map_err(|e| Unavailable(format!("docker network inspect failed: {e}")))?;
+        let gateway = out.stdout.trim().to_owned();
+        if out.code != 0 || gateway.parse::<std::net::IpAddr>().is_err() {
+            return Err(Unavailable(format!(
+                "docker network {} has no gateway address ({})",
+                net.name,
+                out.stderr.trim()
+            )));
+        }
+        net.gateway = gateway;
+        Ok(net)
+    }
+
+    /// The host's address on this network.
+    pub fn gateway(&self) -> &str {
+        &self.gateway
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        let _ = docker(
+            &["network".into(), "rm".into(), self.name.clone()],
             Duration::from_secs(60),
         );
     }
