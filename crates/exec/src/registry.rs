@@ -114,6 +114,7 @@ exec_registry! {
     "kmod.mod_list"      => KmodModList(modules::kmod::ModList),
     "kmod.remove"        => KmodRemove(modules::kmod::Remove),
     "lowpkg.bin_pkg_info" => LowpkgBinPkgInfo(modules::lowpkg::BinPkgInfo),
+    "mine.get"           => MineGet(modules::mine::Get),
     "pillar.data"        => PillarData(modules::pillar::Data),
     "pillar.fetch"       => PillarFetch(modules::pillar::Fetch),
     "pillar.filter_by"   => PillarFilterBy(modules::pillar::FilterBy),
