@@ -337,8 +337,9 @@ fn reports_failure(ret: &Value) -> bool {
         .any(|k| m.get(*k).is_some_and(|v| !truthy(v)))
 }
 
-/// Python truthiness.
-pub(crate) fn truthy(v: &Value) -> bool {
+/// Python truthiness of a JSON value (`bool(x)`): what Salt's functions
+/// make of flags such as `missing=True` or `pretty=1`.
+pub fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
