@@ -130,9 +130,11 @@ exec_registry! {
     "sys.list_functions" => SysListFunctions(modules::sys::ListFunctions),
     "test.arg"           => TestArg(modules::test::Arg),
     "test.echo"          => TestEcho(modules::test::Echo),
+    "test.false"         => TestFalse(modules::test::False),
     "test.ping"          => TestPing(modules::test::Ping),
     "test.retcode"       => TestRetcode(modules::test::Retcode),
     "test.sleep"         => TestSleep(modules::test::Sleep),
+    "test.true"          => TestTrue(modules::test::True),
     "test.version"       => TestVersion(modules::test::Version),
 }
 

@@ -10,6 +10,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod listing;
+pub mod mask;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

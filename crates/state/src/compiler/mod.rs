@@ -51,6 +51,25 @@ pub fn compile(mut high: HighData) -> Result<Compiled, CompileErrors> {
     Ok(Compiled { high, chunks })
 }
 
+/// What `state.show_lowstate` answers (Salt's `compile_low_chunks`): the
+/// chunks of the highstate, or every error of rendering (`render_errors`),
+/// extends, the structure and requisite-ins together. Unlike a run, no step
+/// stops the next one.
+pub fn compile_low_chunks(
+    mut high: HighData,
+    render_errors: Vec<crate::error::CompileError>,
+) -> Result<Vec<LowChunk>, CompileErrors> {
+    let mut errors = render_errors;
+    errors.extend(reconcile_extend(&mut high, false));
+    errors.extend(verify_high(&high));
+    errors.extend(requisite_in(&mut high));
+    apply_exclude(&mut high);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    Ok(compile_high_data(&high, None))
+}
+
 /// The chunks of high data as given, without extends, requisite-ins or
 /// excludes (Salt's `state.show_low_sls`).
 pub fn compile_low_sls(high: &HighData) -> Result<Vec<LowChunk>, CompileErrors> {
