@@ -20,6 +20,10 @@
 //! the narrow normalisations they need are next to the family they
 //! concern.
 
+#[path = "golden_trees/cmd_cases.rs"]
+mod cmd_cases;
+#[path = "golden_trees/file_cases.rs"]
+mod file_cases;
 #[path = "golden_trees/state_cases.rs"]
 mod state_cases;
 #[path = "golden_trees/support.rs"]
@@ -31,5 +35,23 @@ mod support;
 fn state_cases_match_salt() {
     support::run_family("state-cases", state_cases::cases(), 60, |name, dir| {
         state_cases::check(name, dir)
+    });
+}
+
+/// `crates/state/tests/file_cases`: the `file.*` states of 27 trees, four
+/// runs each against a case directory, and the directory afterwards.
+#[test]
+fn file_cases_match_salt() {
+    support::run_family("file-cases", file_cases::cases(), 20, |name, dir| {
+        file_cases::check(name, dir)
+    });
+}
+
+/// `crates/state/tests/cmd_cases`: `cmd.*`, `module.run` and
+/// `archive.extracted` in 12 trees, four runs each in a case directory.
+#[test]
+fn cmd_cases_match_salt() {
+    support::run_family("cmd-cases", cmd_cases::cases(), 12, |name, dir| {
+        cmd_cases::check(name, dir)
     });
 }
