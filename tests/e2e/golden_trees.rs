@@ -24,6 +24,8 @@
 mod cmd_cases;
 #[path = "golden_trees/file_cases.rs"]
 mod file_cases;
+#[path = "golden_trees/highstate_text.rs"]
+mod highstate_text;
 #[path = "golden_trees/state_cases.rs"]
 mod state_cases;
 #[path = "golden_trees/support.rs"]
@@ -54,4 +56,17 @@ fn cmd_cases_match_salt() {
     support::run_family("cmd-cases", cmd_cases::cases(), 12, |name, dir| {
         cmd_cases::check(name, dir)
     });
+}
+
+/// `crates/output/tests/golden/highstate`: the 54 salt-call runs behind
+/// the highstate outputter goldens, run again; the printed text (every
+/// `--state-output` mode, colour on and off, the outputter's config keys).
+#[test]
+fn highstate_text_matches_salt() {
+    support::run_family(
+        "highstate-text",
+        highstate_text::cases(),
+        50,
+        |name, call| highstate_text::check(name, call),
+    );
 }
