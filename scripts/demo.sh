@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a working salt-rs: builds the binaries,
 # starts a master and three minions on 127.0.0.1 (each with its own
-# root_dir under $DEMO_DIR), shows the pending keys, accepts them, and runs
-# targeted commands. Leaves everything running with --keep; otherwise stops
-# the daemons at the end.
+# root_dir under $DEMO_DIR), shows the pending keys, accepts them, runs
+# targeted commands, applies the bundled `hello` state (states/hello: a
+# template fed by grains and the cluster pillar, written under each
+# minion's root_dir) twice, and shows what the bundled Kubernetes tree
+# would do on a master node (top file, a dry run). Leaves everything
+# running with --keep; otherwise stops the daemons at the end.
 #
 #   scripts/demo.sh            # build, run, stop
 #   scripts/demo.sh --keep     # leave the lab running (stop with scripts/demo.sh --stop)
@@ -33,20 +36,27 @@ root_dir: $DEMO_DIR/master
 interface: 127.0.0.1
 publish_port: $PUB_PORT
 ret_port: $RET_PORT
+file_roots:
+  base:
+    - $PWD/states
+pillar_roots:
+  base:
+    - $PWD/pillar
 nodegroups:
-  web: 'L@minion1,minion2'
-  all_but_web: 'not N@web'
+  masters: 'L@k8s-master1,k8s-master2'
+  workers: 'not N@masters'
 CFG
 "$BIN/salt-rs-master" -c "$DEMO_DIR/master" -l info > "$DEMO_DIR/master/log" 2>&1 &
 echo $! > "$DEMO_DIR/master/pid"
 
-for i in 1 2 3; do
-  d="$DEMO_DIR/minion$i"
+IDS="k8s-master1 k8s-master2 k8s-node1"
+for id in $IDS; do
+  d="$DEMO_DIR/$id"
   mkdir -p "$d"
-  role=web; [ "$i" = 3 ] && role=db
+  role=master; [ "$id" = k8s-node1 ] && role=node
   cat > "$d/minion" <<CFG
 root_dir: $d
-id: minion$i
+id: $id
 master: 127.0.0.1
 master_port: $RET_PORT
 publish_port: $PUB_PORT
@@ -76,13 +86,20 @@ for _ in $(seq 1 100); do
 done
 key -F
 salt '*' test.ping
-salt -G 'roles:web' cmd.run 'echo hello from $(hostname) as $(id -un)'
-salt -C 'G@roles:db or L@minion1' grains.item os os_family
-salt -N all_but_web test.version
-salt -L minion1,minion3 test.echo hello --out json --static
+salt -G 'roles:master' cmd.run 'echo hello from $(hostname) as $(id -un)'
+salt -C 'G@roles:node or L@k8s-master1' grains.item os os_family
+salt -N workers test.version
+salt -L k8s-master1,k8s-node1 test.echo hello --out json --static
+salt -I 'k8s_node:roles:etcd' pillar.get k8s_node:ip
+# The bundled hello state, applied for real: the second run changes nothing.
+salt '*' state.apply hello
+salt '*' state.apply hello --state-output=terse
+# What the Kubernetes tree assigns to a master, and a dry run of one formula.
+salt k8s-master1 state.show_top
+salt k8s-master1 state.sls keepalived test=True --state-output=terse || true
 
 if [ "${1:-}" = "--keep" ]; then
-  echo "lab left running in $DEMO_DIR (config dirs: master, minion1..3); stop with scripts/demo.sh --stop"
+  echo "lab left running in $DEMO_DIR (config dirs: master, $IDS); stop with scripts/demo.sh --stop"
 else
   stop
   echo "demo done; logs in $DEMO_DIR/*/log"

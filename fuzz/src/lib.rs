@@ -386,6 +386,18 @@ fn minion_requests() -> Vec<MinionRequest> {
             tag: "myco/deploy/done".into(),
             data: json!({"version": 3}),
         },
+        MinionRequest::Ask {
+            req: 1,
+            query: Query::Pillar {
+                saltenv: Some("base".into()),
+                pillarenv: None,
+                overrides: json!({"k": "v"}).as_object().cloned().unwrap_or_default(),
+            },
+        },
+        MinionRequest::Ask {
+            req: 2,
+            query: Query::File(salt_fileserver::FileRequest::Envs),
+        },
     ]
 }
 
@@ -402,6 +414,16 @@ fn master_messages() -> Vec<MasterMessage> {
             key: ByteBuf::from(vec![8; 32]),
         },
         MasterMessage::Job(Box::new(publish())),
+        MasterMessage::Answer {
+            req: 1,
+            answer: Ok(Answer::Pillar(
+                json!({"role": "web"}).as_object().cloned().unwrap_or_default(),
+            )),
+        },
+        MasterMessage::Answer {
+            req: 2,
+            answer: Err("no such saltenv".into()),
+        },
     ]
 }
 

@@ -545,6 +545,24 @@ fn samples() -> Vec<Sample> {
             },
         ),
         s(
+            "MinionRequest::Ask",
+            MinionRequest::Ask {
+                req: 7,
+                query: Query::Pillar {
+                    saltenv: None,
+                    pillarenv: Some("prod".into()),
+                    overrides: Map::new(),
+                },
+            },
+        ),
+        s(
+            "MasterMessage::Answer",
+            MasterMessage::Answer {
+                req: 7,
+                answer: Err("no".into()),
+            },
+        ),
+        s(
             "MinionRequest::Event",
             MinionRequest::Event {
                 tag: "app/deployed".into(),
