@@ -27,7 +27,11 @@ pub fn cases() -> Vec<(String, PathBuf)> {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter_map(|p| {
-            let name = p.file_name()?.to_str()?.strip_suffix(".call.json")?.to_owned();
+            let name = p
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".call.json")?
+                .to_owned();
             Some((name, p))
         })
         .collect();
@@ -90,6 +94,7 @@ pub fn check(name: &str, call_file: &Path) -> Outcome {
         .unwrap_or_default();
     let out = minion.call(&args);
     let got = out.stdout.replace(&ours, FILES);
+    let (want, got) = render_errors(&want, &got);
     let mut checks = Checks::default();
     checks.check(mask::compare_text(
         &format!("salt-call {}", args.join(" ")),
@@ -99,4 +104,51 @@ pub fn check(name: &str, call_file: &Path) -> Outcome {
     let retcode = opts["retcode"].as_i64().unwrap_or(0);
     checks.exit_code("exit code", i32::from(retcode != 0), &out);
     checks.outcome()
+}
+
+/// Render errors are worded differently on purpose (docs/differences.md,
+/// "Templates and rendering"): a Jinja error gets `(file:line:col)` after
+/// Salt's `; line N`, which is dropped here; a YAML error is PyYAML's
+/// "while parsing ... in "<unicode string>", line L, column C" in Salt
+/// and salt-yaml's "...; line L (file:L:C)" plus the context block in
+/// ours: both become `<YAML error at line L, column C>`, so that the
+/// place of the error is still compared. Nothing else is touched.
+fn render_errors(want: &str, got: &str) -> (String, String) {
+    const FAILED: &str = "' failed: ";
+    let (Some(w_at), Some(g_at)) = (want.find(FAILED), got.find(FAILED)) else {
+        return (want.to_owned(), got.to_owned());
+    };
+    let message_end = |text: &str, from: usize| {
+        text[from..]
+            .find("\x1b[0;0m")
+            .map_or(text.trim_end().len(), |i| from + i)
+    };
+    let (w_from, g_from) = (w_at + FAILED.len(), g_at + FAILED.len());
+    let (w_end, g_end) = (message_end(want, w_from), message_end(got, g_from));
+    let (w_msg, g_msg) = (&want[w_from..w_end], &got[g_from..g_end]);
+    let place = regex::Regex::new(r"; line (\d+) \([^()\n]*:(\d+):(\d+)\)").expect("regex");
+    let (w_msg, g_msg) = if w_msg.contains("in \"<unicode string>\", line ") {
+        let salt = regex::Regex::new(r"line (\d+), column (\d+)").expect("regex");
+        let w = salt
+            .captures(w_msg)
+            .map(|c| format!("<YAML error at line {}, column {}>", &c[1], &c[2]));
+        let g = place
+            .captures(g_msg)
+            .map(|c| format!("<YAML error at line {}, column {}>", &c[2], &c[3]));
+        match (w, g) {
+            (Some(w), Some(g)) => (w, g),
+            _ => (w_msg.to_owned(), g_msg.to_owned()),
+        }
+    } else if w_msg.starts_with("Jinja") {
+        (
+            w_msg.to_owned(),
+            place.replace(g_msg, "; line $1").into_owned(),
+        )
+    } else {
+        (w_msg.to_owned(), g_msg.to_owned())
+    };
+    (
+        format!("{}{w_msg}{}", &want[..w_from], &want[w_end..]),
+        format!("{}{g_msg}{}", &got[..g_from], &got[g_end..]),
+    )
 }
