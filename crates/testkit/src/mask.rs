@@ -422,13 +422,15 @@ fn diff_ops(a: &[&str], b: &[&str]) -> Vec<Op> {
                 ops.push(Op::Same(pre + i));
                 i += 1;
                 j += 1;
-            } else if j < bm.len() && (i == am.len() || lcs[i * w + j + 1] >= lcs[(i + 1) * w + j])
+            } else if i < am.len()
+                && (j == bm.len() || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])
             {
-                ops.push(Op::Add(pre + j));
-                j += 1;
-            } else {
+                // Removals before additions, as diff prints them.
                 ops.push(Op::Del(pre + i));
                 i += 1;
+            } else {
+                ops.push(Op::Add(pre + j));
+                j += 1;
             }
         }
     } else {
