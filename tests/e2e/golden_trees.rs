@@ -26,6 +26,8 @@ mod cmd_cases;
 mod file_cases;
 #[path = "golden_trees/highstate_text.rs"]
 mod highstate_text;
+#[path = "golden_trees/k8s_tree.rs"]
+mod k8s_tree;
 #[path = "golden_trees/state_cases.rs"]
 mod state_cases;
 #[path = "golden_trees/support.rs"]
@@ -69,4 +71,14 @@ fn highstate_text_matches_salt() {
         50,
         |name, call| highstate_text::check(name, call),
     );
+}
+
+/// `tests/golden/tree`: the bundled Kubernetes tree on its four example
+/// hosts: pillar.items, show_top, show_highstate, show_lowstate and every
+/// show_sls exactly, state.apply test=True by structure.
+#[test]
+fn k8s_tree_matches_salt() {
+    support::run_family("k8s-tree", k8s_tree::cases(), 130, |_, step| {
+        k8s_tree::check(step)
+    });
 }

@@ -422,8 +422,7 @@ fn diff_ops(a: &[&str], b: &[&str]) -> Vec<Op> {
                 ops.push(Op::Same(pre + i));
                 i += 1;
                 j += 1;
-            } else if i < am.len()
-                && (j == bm.len() || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])
+            } else if i < am.len() && (j == bm.len() || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])
             {
                 // Removals before additions, as diff prints them.
                 ops.push(Op::Del(pre + i));
