@@ -113,6 +113,7 @@ exec_registry! {
     "saltutil.refresh_pillar" => SaltutilRefreshPillar(modules::saltutil::RefreshPillar),
     "saltutil.running"   => SaltutilRunning(modules::saltutil::Running),
     "slsutil.merge"      => SlsutilMerge(modules::slsutil::Merge),
+    "slsutil.renderer"   => SlsutilRenderer(modules::slsutil::Renderer),
     "slsutil.update"     => SlsutilUpdate(modules::slsutil::Update),
     "state.apply"        => StateApply(modules::state::Apply),
     "state.highstate"    => StateHighstate(modules::state::Highstate),

@@ -3,7 +3,9 @@
 //! `scripts/capture-state-cases.sh`. Each case is laid out as the script
 //! laid it out (the case's SLS files plus a generated `top.sls` as the only
 //! file root, the case's `pillar/` or an empty directory as pillar root)
-//! and the same calls go through `salt-rs-call --local`, in the same order.
+//! and the same calls go through `salt-rs-call --local`, in the same order:
+//! `slsutil.renderer` of every SLS file, then the `show_*` functions and
+//! the runs.
 
 use std::path::{Path, PathBuf};
 
@@ -56,6 +58,24 @@ pub fn check(name: &str, dir: &Path) -> Outcome {
     };
     let minion = Minion::new(tmp.path(), "local", &root, &pillar, "");
     let mut checks = Checks::default();
+    // What each SLS file renders to (`slsutil.renderer`), captured first.
+    for (sls, path) in rendered_captures(dir) {
+        let rel = sls.replace('.', "/");
+        let file = if root.join(format!("{rel}.sls")).is_file() {
+            format!("{rel}.sls")
+        } else {
+            format!("{rel}/init.sls")
+        };
+        let want = match Capture::read(&path) {
+            Ok(c) => c,
+            Err(e) => return Outcome::Fail(e),
+        };
+        let url = format!("salt://{file}");
+        let (got, out) = minion.capture(&["slsutil.renderer", &url]);
+        let label = format!("slsutil.renderer {url} (rendered/{sls}.json)");
+        checks.check(mask::compare_json(&label, &want.ret, &got.ret));
+        checks.exit_code(&label, want.retcode, &out);
+    }
     for (file, args, is_run) in STEPS {
         let path = dir.join("captured").join(file);
         if !path.exists() {
@@ -84,6 +104,22 @@ pub fn check(name: &str, dir: &Path) -> Outcome {
         checks.exit_code(&label, want.retcode, &out);
     }
     checks.outcome()
+}
+
+/// `captured/rendered/<sls>.json`, sorted by SLS name.
+fn rendered_captures(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(dir.join("captured/rendered"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter_map(|p| {
+                    let sls = p.file_name()?.to_str()?.strip_suffix(".json")?.to_owned();
+                    Some((sls, p))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
 }
 
 fn is_sls(rel: &Path) -> bool {
