@@ -157,10 +157,11 @@ impl ExecFn for Renderer {
             } else {
                 salt_render::render_sls(&host, &rcx, &text)
             }
+            .map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| ExecError::Command(format!("rendering stopped: {e}")))?;
-        rendered.map_err(|e| ExecError::Command(e.to_string()))
+        rendered.map_err(ExecError::Command)
     }
 }
 
