@@ -103,3 +103,38 @@ impl SlsCompiler<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn high(v: serde_json::Value) -> HighData {
+        HighData::from_value(v).unwrap()
+    }
+
+    /// `state.show_lowstate` lists the render errors and every later
+    /// step's errors together (a run stops at the first step).
+    #[test]
+    fn low_chunks_collect_every_steps_errors() {
+        let h = high(json!({
+            "bad": "not a dict",
+            "fine": {"__sls__": "main", "__env__": "base", "test": ["nop", {"order": 1}]},
+        }));
+        let render = vec![crate::error::CompileError::SlsNotAvailable {
+            sls: "gone".into(),
+            saltenv: "base".into(),
+        }];
+        let errs = compile_low_chunks(h.clone(), render)
+            .unwrap_err()
+            .to_strings();
+        let run_errs = compile(h).unwrap_err().to_strings();
+        assert_eq!(errs.len(), run_errs.len() + 1, "{errs:?}");
+        assert!(errs[0].contains("gone"), "{errs:?}");
+        assert_eq!(errs[1..], run_errs[..]);
+        let ok = high(json!({
+            "fine": {"__sls__": "main", "__env__": "base", "test": ["nop", {"order": 1}]},
+        }));
+        assert_eq!(compile_low_chunks(ok, Vec::new()).unwrap().len(), 1);
+    }
+}
