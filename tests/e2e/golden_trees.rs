@@ -26,6 +26,8 @@ mod cmd_cases;
 mod file_cases;
 #[path = "golden_trees/highstate_text.rs"]
 mod highstate_text;
+#[path = "golden_trees/k8s_templates.rs"]
+mod k8s_templates;
 #[path = "golden_trees/k8s_tree.rs"]
 mod k8s_tree;
 #[path = "golden_trees/state_cases.rs"]
@@ -80,5 +82,15 @@ fn highstate_text_matches_salt() {
 fn k8s_tree_matches_salt() {
     support::run_family("k8s-tree", k8s_tree::cases(), 130, |_, step| {
         k8s_tree::check(step)
+    });
+}
+
+/// `tests/golden/tree/<host>/rendered` and `variants/`: every template a
+/// `file.managed` of the tree names, rendered for each host (and pillar
+/// variant) as Salt rendered it.
+#[test]
+fn k8s_templates_match_salt() {
+    support::run_family("k8s-templates", k8s_templates::cases(), 10, |_, r| {
+        k8s_templates::check(r)
     });
 }

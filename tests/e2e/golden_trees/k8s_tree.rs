@@ -79,27 +79,11 @@ pub fn check(step: &Step) -> Outcome {
     let Ok(want) = serde_json::from_str::<Value>(&want) else {
         return Outcome::Fail(format!("{}: not JSON", step.file));
     };
-    let grains = match read(&dir.join("grains.yaml")) {
-        Ok(t) => t,
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let minion = match host_minion(&step.host, tmp.path()) {
+        Ok(m) => m,
         Err(e) => return Outcome::Fail(e),
     };
-    let tmp = tempfile::tempdir().expect("temp dir");
-    // The capture script's minion config, with its grains.
-    let mut extra = String::from("file_client: local\nlog_level: warning\ngrains:\n");
-    for line in grains.lines().filter(|l| !l.starts_with('#')) {
-        extra.push_str("  ");
-        extra.push_str(line);
-        extra.push('\n');
-    }
-    let mut minion = Minion::new(
-        tmp.path(),
-        &step.host,
-        &repo().join("states"),
-        &repo().join("pillar"),
-        &extra,
-    );
-    minion.no_network = true;
-    minion.cwd = repo();
     let args: Vec<&str> = step.args.iter().map(String::as_str).collect();
     let mut all = vec!["--out", "json", "-l", "quiet"];
     all.extend_from_slice(&args);
@@ -129,6 +113,30 @@ pub fn check(step: &Step) -> Outcome {
         checks.exit_code(&label, step.retcode, &out);
     }
     checks.outcome()
+}
+
+/// The capture script's throwaway minion config for `host` in `base`: its
+/// `grains.yaml` under `grains:`, the repository's `states/` and `pillar/`
+/// as roots, no network.
+pub fn host_minion(host: &str, base: &Path) -> Result<Minion, String> {
+    let dir = repo().join("tests/golden/tree").join(host);
+    let grains = read(&dir.join("grains.yaml"))?;
+    let mut extra = String::from("file_client: local\nlog_level: warning\ngrains:\n");
+    for line in grains.lines().filter(|l| !l.starts_with('#')) {
+        extra.push_str("  ");
+        extra.push_str(line);
+        extra.push('\n');
+    }
+    let mut minion = Minion::new(
+        base,
+        host,
+        &repo().join("states"),
+        &repo().join("pillar"),
+        &extra,
+    );
+    minion.no_network = true;
+    minion.cwd = repo();
+    Ok(minion)
 }
 
 /// The modules whose results the machine decides: package databases and
