@@ -31,16 +31,24 @@ const STEPS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Cases that change owners (to `nobody`), which needs root.
-const NEEDS_ROOT: &[&str] = &["archive_owner"];
+/// Cases that need root, and why.
+const NEEDS_ROOT: &[(&str, &str)] = &[
+    ("archive_owner", "it changes owners (to nobody)"),
+    (
+        "cmd_script",
+        "a script run with cwd: / is copied into / first, as Salt does",
+    ),
+];
 
 pub fn cases() -> Vec<(String, PathBuf)> {
     case_dirs(&repo().join("crates/state/tests/cmd_cases"), "captured")
 }
 
 pub fn check(name: &str, case: &Path) -> Outcome {
-    if NEEDS_ROOT.contains(&name) && !is_root() {
-        return Outcome::Skip("it changes owners, which needs root".into());
+    if let Some((_, why)) = NEEDS_ROOT.iter().find(|(n, _)| *n == name)
+        && !is_root()
+    {
+        return Outcome::Skip(format!("{why}, which needs root"));
     }
     // The same name length as the capture's mktemp /tmp/salt-case.XXXXXXXX.
     let tmp = tempfile::Builder::new()

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use salt_testkit::mask;
 
-use super::support::{Checks, Minion, Outcome, repo};
+use super::support::{Checks, Minion, Outcome, is_root, repo, unshare_works};
 
 /// One capture of one host.
 pub struct Step {
@@ -71,6 +71,13 @@ pub fn cases() -> Vec<(String, Step)> {
 }
 
 pub fn check(step: &Step) -> Outcome {
+    if step.file == "highstate.test.json" && is_root() && !unshare_works() {
+        // As root, test mode's package refresh (apt-get update, as Salt's)
+        // would reach the network.
+        return Outcome::Skip(
+            "as root it needs a network namespace (unshare -n), which does not work here".into(),
+        );
+    }
     let dir = repo().join("tests/golden/tree").join(&step.host);
     let want = match read(&dir.join(&step.file)) {
         Ok(t) => t,
