@@ -164,6 +164,7 @@ exec_registry! {
     "service.systemctl_reload" => ServiceSystemctlReload(modules::service::SystemctlReload),
     "service.unmask"     => ServiceUnmask(modules::service::Unmask),
     "slsutil.merge"      => SlsutilMerge(modules::slsutil::Merge),
+    "slsutil.renderer"   => SlsutilRenderer(modules::slsutil::Renderer),
     "slsutil.update"     => SlsutilUpdate(modules::slsutil::Update),
     "state.apply"        => StateApply(modules::state::Apply),
     "state.highstate"    => StateHighstate(modules::state::Highstate),
@@ -186,9 +187,11 @@ exec_registry! {
     "sysctl.show"        => SysctlShow(modules::sysctl::Show),
     "test.arg"           => TestArg(modules::test::Arg),
     "test.echo"          => TestEcho(modules::test::Echo),
+    "test.false"         => TestFalse(modules::test::False),
     "test.ping"          => TestPing(modules::test::Ping),
     "test.retcode"       => TestRetcode(modules::test::Retcode),
     "test.sleep"         => TestSleep(modules::test::Sleep),
+    "test.true"          => TestTrue(modules::test::True),
     "test.version"       => TestVersion(modules::test::Version),
     "user.add"           => UserAdd(modules::user::Add),
     "user.chfullname"    => UserChfullname(modules::user::Chfullname),
@@ -337,8 +340,9 @@ fn reports_failure(ret: &Value) -> bool {
         .any(|k| m.get(*k).is_some_and(|v| !truthy(v)))
 }
 
-/// Python truthiness.
-pub(crate) fn truthy(v: &Value) -> bool {
+/// Python truthiness of a JSON value (`bool(x)`): what Salt's functions
+/// make of flags such as `missing=True` or `pretty=1`.
+pub fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
