@@ -79,69 +79,19 @@ fn is_jid(s: &str) -> bool {
         && b[..20].iter().all(u8::is_ascii_digit)
 }
 
-/// PyYAML-compatible typing of a single document, `None` where Salt would
-/// keep the original text (parse errors, YAML types JSON cannot hold).
+/// PyYAML-compatible typing of a single document as Salt's loader reads it
+/// (`salt_yaml`: `yes` is true, `y` stays a string, `0644` is 644, `1e3`
+/// stays a string), `None` where Salt would keep the original text (parse
+/// errors, YAML types JSON cannot hold).
 fn yaml_load(s: &str) -> Option<Value> {
-    let t = s.trim();
-    // Decimal integers, leading zeros included (`0644` -> 644, as Salt's
-    // loader reads them; YAML 1.1 would say octal).
-    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
-        let normal = t.strip_prefix('+').unwrap_or(t);
-        if let Ok(i) = normal.parse::<i64>() {
-            return Some(Value::from(i));
-        }
-        if let Ok(u) = normal.parse::<u64>() {
-            return Some(Value::from(u));
-        }
-    }
-    // Plain scalars that YAML 1.2 reads as numbers but PyYAML's 1.1
-    // resolver (and so Salt) keeps as strings.
-    if is_plain_scalar(t) && !pyyaml_number_like(t) && looks_numeric_12(t) {
-        return Some(Value::String(t.to_owned()));
-    }
-    let v: Value = serde_saphyr::from_str(s).ok()?;
+    let v = salt_yaml::load(s).ok()?;
+    // What JSON cannot hold comes back as text standing for it ("inf",
+    // big integers); Salt would have a float or int there, so keep the
+    // argument as typed rather than guess.
     match &v {
-        Value::Number(n) if n.as_f64().is_some_and(|f| !f.is_finite()) => None,
+        Value::String(t) if t != s.trim() && !s.trim_start().starts_with(['"', '\'']) => None,
         _ => Some(v),
     }
-}
-
-fn is_plain_scalar(t: &str) -> bool {
-    !t.is_empty()
-        && !t.starts_with([
-            '[', '{', '"', '\'', '!', '&', '*', '|', '>', '-', '?', ':', '#', '%', '@', '`',
-        ])
-        || t.starts_with('-') && t.len() > 1 && !t.starts_with("- ")
-}
-
-/// Numbers in YAML 1.2 core that are not numbers for PyYAML: exponent
-/// without a dot (`1e3`), `0o17`, `.5e1`-style forms are covered by the
-/// float check below.
-fn looks_numeric_12(t: &str) -> bool {
-    let body = t.trim_start_matches(['+', '-']);
-    body.starts_with("0o")
-        || (body.contains(['e', 'E'])
-            && body
-                .chars()
-                .all(|c| c.is_ascii_digit() || "eE+-.".contains(c)))
-}
-
-/// PyYAML's float form `[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?`.
-fn pyyaml_number_like(t: &str) -> bool {
-    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
-    let (mantissa, exp) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    let Some((int, frac)) = mantissa.split_once('.') else {
-        return false;
-    };
-    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit() || c == '_');
-    let exp_ok = exp.is_none_or(|e| {
-        e.len() > 1 && e.starts_with(['+', '-']) && e[1..].chars().all(|c| c.is_ascii_digit())
-    });
-    digits(int) && digits(frac) && exp_ok
 }
 
 #[cfg(test)]
@@ -151,6 +101,21 @@ mod tests {
 
     fn y(s: &str) -> Value {
         yamlify_arg(s)
+    }
+
+    #[test]
+    fn pyyaml_words_and_numbers() {
+        // PyYAML: y/n/on-off words differ from YAML 1.2; leading zeros are
+        // decimal in Salt's loader; 1:30 is sexagesimal 90.
+        assert_eq!(y("y"), json!("y"));
+        assert_eq!(y("n"), json!("n"));
+        assert_eq!(y("on"), json!(true));
+        assert_eq!(y("0644"), json!(644));
+        assert_eq!(y("1:30"), json!(90));
+        assert_eq!(y("1e3"), json!("1e3"));
+        assert_eq!(y("1.0e+3"), json!(1000.0));
+        assert_eq!(y("'yes'"), json!("yes"));
+        assert_eq!(y("{a: 1}"), json!({"a": 1}));
     }
 
     #[test]
