@@ -9,6 +9,8 @@ command -v setpriv >/dev/null || need+=(util-linux)
 command -v useradd >/dev/null || need+=(passwd)
 command -v pkill >/dev/null || need+=(procps)
 command -v ip >/dev/null || need+=(iproute2)
+# The container lab image (scripts/lab-image.sh) is built with debootstrap.
+command -v debootstrap >/dev/null || need+=(debootstrap)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

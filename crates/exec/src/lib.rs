@@ -19,6 +19,7 @@ mod error;
 pub mod highstate;
 pub mod host;
 mod jobs;
+mod machine;
 pub mod master;
 pub mod modules;
 pub mod pillar_host;

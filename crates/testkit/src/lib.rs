@@ -10,6 +10,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod container;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -152,6 +154,7 @@ pub struct LabBuilder {
     accept: bool,
     ids: Vec<String>,
     per_minion: Vec<(String, String)>,
+    interface: String,
 }
 
 impl Default for LabBuilder {
@@ -163,6 +166,7 @@ impl Default for LabBuilder {
             accept: true,
             ids: Vec::new(),
             per_minion: Vec::new(),
+            interface: "127.0.0.1".into(),
         }
     }
 }
@@ -196,6 +200,13 @@ impl LabBuilder {
         self.accept = false;
         self
     }
+    /// The address the master listens on (default 127.0.0.1), e.g. the
+    /// gateway of a test's own container network.
+    pub fn interface(mut self, ip: &str) -> Self {
+        self.interface = ip.to_owned();
+        self
+    }
+
     /// Minion ids (default minion1..minionN).
     pub fn ids(mut self, ids: &[&str]) -> Self {
         self.ids = ids.iter().map(|s| s.to_string()).collect();
@@ -272,7 +283,8 @@ impl Lab {
     fn write_master_config(&self) {
         std::fs::create_dir_all(&self.master_dir).expect("master dir");
         let cfg = format!(
-            "root_dir: {root}\ninterface: 127.0.0.1\npublish_port: {p}\nret_port: {r}\nheartbeat_interval: 1\nlog_level: debug\n{extra}",
+            "root_dir: {root}\ninterface: {iface}\npublish_port: {p}\nret_port: {r}\nheartbeat_interval: 1\nlog_level: debug\n{extra}",
+            iface = self.settings.interface,
             root = self.master_dir.display(),
             p = self.publish_port,
             r = self.ret_port,

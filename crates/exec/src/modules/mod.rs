@@ -13,12 +13,19 @@ pub mod file_hash;
 pub mod file_ids;
 pub mod file_template;
 pub mod grains;
+pub mod group;
+pub mod kmod;
+pub mod lowpkg;
 pub mod pillar;
+pub mod pkg;
 pub mod saltutil;
+pub mod service;
 pub mod slsutil;
 pub mod state;
 pub mod sys;
+pub mod sysctl;
 pub mod test;
+pub mod user;
 
 /// An OS error's text as Python prints it (`No such file or directory`),
 /// without Rust's ` (os error 2)` tail.
