@@ -50,6 +50,9 @@ first_error() {
       || head -c 300 "$1"; } | tr '\n' ' ' | cut -c1-200
 }
 
+# The last line of a CLI's stderr that says what went wrong.
+err_line() { grep -v '^\s*$' "$1" | grep -iE 'error|fail' | tail -1 | cut -c1-200; }
+
 echo "| formula | sls | grains | result | note |"
 echo "|---|---|---|---|---|"
 for dir in "$FORMULAS"/*/; do
@@ -68,13 +71,15 @@ for dir in "$FORMULAS"/*/; do
         --pillar-root "$pillar" --out json state.show_sls "$sls" >"$base.rs.json" 2>"$base.rs.err")
       note=""
       if is_error "$base.salt.json" && is_error "$base.rs.json"; then
-        result="both fail"; note=$(first_error "$base.rs.json")
-        [ -z "$note" ] && note=$(head -c 200 "$base.rs.err" | tr '\n' ' ')
+        result="both fail"
+        rs=$(first_error "$base.rs.json"); [ -z "$rs" ] && rs=$(err_line "$base.rs.err")
+        salt=$(first_error "$base.salt.json"); [ -z "$salt" ] && salt=$(err_line "$base.salt.err")
+        note="Salt: $salt<br>salt-rs: $rs"
       elif is_error "$base.salt.json"; then
         result="only Salt fails"; note=$(first_error "$base.salt.json")
       elif is_error "$base.rs.json"; then
         result="only salt-rs fails"; note=$(first_error "$base.rs.json")
-        [ -z "$note" ] && note=$(head -c 200 "$base.rs.err" | tr '\n' ' ')
+        [ -z "$note" ] && note=$(err_line "$base.rs.err")
       elif cmp -s "$base.salt.json" "$base.rs.json"; then
         result="same"
       elif [ "$(canon "$base.salt.json")" = "$(canon "$base.rs.json")" ]; then
