@@ -11,6 +11,7 @@ pub mod defaults;
 pub mod event;
 pub mod file_hash;
 pub mod file_ids;
+pub mod file_path;
 pub mod file_template;
 pub mod grains;
 pub mod group;
