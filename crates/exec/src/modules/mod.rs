@@ -5,6 +5,7 @@
 pub mod archive;
 pub mod cmd;
 pub mod cmd_script;
+pub mod cmd_which;
 pub mod config;
 pub mod cp;
 pub mod defaults;
