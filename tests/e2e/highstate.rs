@@ -97,6 +97,28 @@ fn the_reference_tree_applies_as_in_salt() {
 
     let out = lab.salt(&["minion2", "state.apply", "--state-output=terse"]);
     same(&out, "highstate.terse.txt", &outdir);
+
+    // --out json: Salt's structure and key order, run-dependent values masked.
+    let out = lab.salt(&["minion2", "state.apply", "--out", "json"]);
+    let g = golden("highstate.json.txt");
+    let ours = mask_json(&out.stdout.replace(outdir.to_str().unwrap(), "/srv/out"));
+    assert_eq!(ours, mask_json(&g.stdout), "{out:?}");
+    assert_eq!((out.stderr.as_str(), out.code), (g.stderr.as_str(), g.code));
+}
+
+/// Masks `start_time`, `duration` and `pid` values in indented JSON text.
+fn mask_json(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            for key in ["\"start_time\": ", "\"duration\": ", "\"pid\": "] {
+                if let Some(i) = l.find(key) {
+                    let comma = if l.trim_end().ends_with(',') { "," } else { "" };
+                    return format!("{}<masked>{comma}\n", &l[..i + key.len()]);
+                }
+            }
+            format!("{l}\n")
+        })
+        .collect()
 }
 
 #[test]

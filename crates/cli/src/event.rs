@@ -6,6 +6,7 @@
 
 use std::io::Write;
 
+use salt_exec::truthy;
 use salt_proto::messages::{ClientReply, ClientRequest};
 use serde_json::{Map, Value};
 
@@ -123,15 +124,6 @@ pub async fn tail(client: &mut Client, a: &EventArgs) -> Result<u8, String> {
             ClientReply::Error(e) => return Err(e),
             _ => {}
         }
-    }
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::String(s) => matches!(s.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on"),
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        _ => false,
     }
 }
 

@@ -51,6 +51,9 @@ impl Host for ExecHost {
         args: Vec<Value>,
         kwargs: Map<String, Value>,
     ) -> Result<Value, String> {
+        // In templates `salt['cmd.run']` runs through the shell, as Salt's
+        // does (`python_shell` defaults to True outside the CLI there).
+        let fun = if fun == "cmd.run" { "cmd.shell" } else { fun };
         let call = parse_call(fun, args, kwargs).map_err(|e| e.to_string())?;
         self.rt
             .block_on(call.try_call(&self.cx))
@@ -129,6 +132,17 @@ mod tests {
     use super::*;
     use crate::modules::test_ctx;
     use serde_json::json;
+
+    #[tokio::test]
+    async fn cmd_run_in_a_template_goes_through_the_shell() {
+        let cx = test_ctx();
+        let rcx = template_context(&cx, &Saltenv::base(), Map::new());
+        let out = render_blocking(&cx, rcx, "{{ salt['cmd.run']('echo a | tr a b') }}".into())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(out, "b");
+    }
 
     #[tokio::test]
     async fn templates_call_registered_functions_and_see_grains() {

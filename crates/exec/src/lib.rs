@@ -35,7 +35,9 @@ pub use cli_args::{parse_cli_args, yamlify_arg};
 pub use error::ExecError;
 pub use jobs::{JobGuard, JobTable, RunningJob};
 pub use master::{Asked, MasterClient};
-pub use registry::{ExecCall, ExecFn, IntoReturn, Ret, Returned, list_functions, parse_call};
+pub use registry::{
+    ExecCall, ExecFn, IntoReturn, Ret, Returned, list_functions, parse_call, truthy,
+};
 
 /// Everything a function may know about where it runs. Passed to every call;
 /// there are no injected globals.

@@ -121,6 +121,7 @@ exec_registry! {
     "kmod.mod_list"      => KmodModList(modules::kmod::ModList),
     "kmod.remove"        => KmodRemove(modules::kmod::Remove),
     "lowpkg.bin_pkg_info" => LowpkgBinPkgInfo(modules::lowpkg::BinPkgInfo),
+    "mine.get"           => MineGet(modules::mine::Get),
     "pillar.data"        => PillarData(modules::pillar::Data),
     "pillar.fetch"       => PillarFetch(modules::pillar::Fetch),
     "pillar.filter_by"   => PillarFilterBy(modules::pillar::FilterBy),
@@ -355,8 +356,9 @@ fn reports_failure(ret: &Value) -> bool {
         .any(|k| m.get(*k).is_some_and(|v| !truthy(v)))
 }
 
-/// Python truthiness.
-pub(crate) fn truthy(v: &Value) -> bool {
+/// Python truthiness of a JSON value (`bool(x)`): what Salt's functions
+/// make of flags such as `missing=True` or `pretty=1`.
+pub fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,

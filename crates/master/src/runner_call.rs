@@ -9,6 +9,7 @@
 //! (`display_progress`, `outputter`, and `timeout`/`gather_job_timeout` of
 //! `manage.*`, which answer from presence instead of pinging).
 
+use salt_exec::truthy;
 use salt_jobs::JobFilter;
 use salt_target::{Target, TargetType};
 use serde_json::{Map, Value};
@@ -297,15 +298,6 @@ pub(crate) fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-pub(crate) fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::String(s) => matches!(s.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on"),
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        _ => false,
     }
 }
 

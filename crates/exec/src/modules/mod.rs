@@ -18,6 +18,7 @@ pub mod grains;
 pub mod group;
 pub mod kmod;
 pub mod lowpkg;
+pub mod mine;
 pub mod pillar;
 pub mod pkg;
 pub mod saltutil;
