@@ -12,9 +12,10 @@
 #   salt-call    -c CONFS/<g> --local --id ID --file-root .. --pillar-root .. --out json state.show_sls SLS
 #   salt-rs-call -c CONFS/<g> --local --id ID --file-root .. --pillar-root .. --out json state.show_sls SLS
 # and prints a Markdown table: `same` (byte-equal JSON), `same data, other
-# key order`, `DIFFERENT`, `both fail`
-# (with salt-rs's first error line, which should name the file:line), or
-# which side alone failed. Outputs stay in OUT for diffing.
+# key order`, `DIFFERENT`, `both fail, same place` / `other place` (the SLS
+# and line each names; the note quotes both first error lines, salt-rs's
+# naming the file:line), or which side alone failed. Outputs stay in OUT for
+# diffing.
 #
 #   scripts/formula-check.sh FORMULAS [CONFS]     # CONFS default FORMULAS/_conf
 #
@@ -50,6 +51,18 @@ first_error() {
       || head -c 300 "$1"; } | tr '\n' ' ' | cut -c1-200
 }
 
+# "SLS name:line" of the first error in a JSON answer (Salt's "Rendering
+# SLS 'base:x' failed: ...; line N", "...(N):" or a YAML error's problem
+# mark "line N, column M" (the last one), salt-rs's "...; line N (file:N:col)").
+where_failed() {
+  local text sls line
+  text=$(jq -r '.local | if type == "array" then .[0] else empty end' "$1" 2>/dev/null | head -c 2000)
+  sls=$(grep -o "SLS '[^']*'" <<<"$text" | head -1)
+  line=$(grep -oE "line [0-9]+, column" <<<"$text" | tail -1 | tr -dc 0-9)
+  [ -z "$line" ] && line=$(grep -oE "(; line |\()[0-9]+[):]?" <<<"$text" | head -1 | tr -dc 0-9)
+  echo "$sls:$line"
+}
+
 # The last line of a CLI's stderr that says what went wrong.
 err_line() { grep -v '^\s*$' "$1" | grep -iE 'error|fail' | tail -1 | cut -c1-200; }
 
@@ -74,6 +87,12 @@ for dir in "$FORMULAS"/*/; do
         result="both fail"
         rs=$(first_error "$base.rs.json"); [ -z "$rs" ] && rs=$(err_line "$base.rs.err")
         salt=$(first_error "$base.salt.json"); [ -z "$salt" ] && salt=$(err_line "$base.salt.err")
+        # Where each says it failed: the SLS named and the first line number.
+        if [ "$(where_failed "$base.salt.json")" = "$(where_failed "$base.rs.json")" ]; then
+          result="both fail, same place"
+        else
+          result="both fail, other place"
+        fi
         note="Salt: $salt<br>salt-rs: $rs"
       elif is_error "$base.salt.json"; then
         result="only Salt fails"; note=$(first_error "$base.salt.json")
