@@ -30,32 +30,10 @@ fn copy_tree(from: &Path, to: &Path, out: &Path) {
     }
 }
 
-/// Masks what changes from run to run.
+/// Masks what changes from run to run (the masking every golden test
+/// shares).
 fn mask(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_pid = false;
-    for line in text.lines() {
-        let t = line.trim_start();
-        let indent = &line[..line.len() - t.len()];
-        let masked = if t.starts_with("Started: ") {
-            format!("{indent}Started: <T>")
-        } else if t.starts_with("Duration: ") {
-            format!("{indent}Duration: <D>")
-        } else if t.starts_with("Total run time:") {
-            "Total run time: <D>".to_owned()
-        } else if in_pid && t.chars().all(|c| c.is_ascii_digit()) && !t.is_empty() {
-            format!("{indent}<PID>")
-        } else if line.contains(" - Started: ") {
-            // terse: "Name: ... - Result: Clean - Started: 21:06:19.1 - Duration: 27.6 ms"
-            line.split(" - Started: ").next().unwrap_or(line).to_owned() + " - <T>"
-        } else {
-            line.to_owned()
-        };
-        in_pid = t == "pid:";
-        out.push_str(&masked);
-        out.push('\n');
-    }
-    out
+    salt_testkit::mask::highstate_text(text)
 }
 
 fn same(out: &Output, name: &str, outdir: &Path) {

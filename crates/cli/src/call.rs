@@ -138,11 +138,9 @@ async fn run(a: CallArgs) -> Result<u8, String> {
         .output
         .format(crate::publish::default_format(&a.function))?;
     let mut opts = a.output.options(true);
-    opts.highstate = a.output.highstate(&crate::publish::StateOutputConfig {
-        state_output: cfg.state_output.clone(),
-        state_verbose: cfg.state_verbose,
-        state_output_diff: cfg.state_output_diff,
-    })?;
+    opts.highstate = a
+        .output
+        .highstate(&crate::publish::StateOutputConfig::from(&cfg))?;
     let mut data = Map::new();
     data.insert("local".into(), res.ret);
     let text = salt_output::render_all_retcode(fmt, &Value::Object(data), res.retcode, &opts);

@@ -144,7 +144,36 @@ pub struct StateOutputConfig {
     pub state_output: Option<String>,
     pub state_verbose: Option<bool>,
     pub state_output_diff: Option<bool>,
+    pub state_output_profile: Option<bool>,
+    pub state_output_pct: Option<bool>,
+    pub state_compress_ids: Option<bool>,
+    pub state_tabular: Option<salt_config::StateTabular>,
+    pub state_output_exclude: Option<Vec<String>>,
+    pub state_output_terse: Option<Vec<String>>,
 }
+
+/// The same keys read by both daemons' configs.
+macro_rules! state_output_config {
+    ($cfg:ty) => {
+        impl From<&$cfg> for StateOutputConfig {
+            fn from(c: &$cfg) -> Self {
+                StateOutputConfig {
+                    state_output: c.state_output.clone(),
+                    state_verbose: c.state_verbose,
+                    state_output_diff: c.state_output_diff,
+                    state_output_profile: c.state_output_profile,
+                    state_output_pct: c.state_output_pct,
+                    state_compress_ids: c.state_compress_ids,
+                    state_tabular: c.state_tabular.clone(),
+                    state_output_exclude: c.state_output_exclude.clone(),
+                    state_output_terse: c.state_output_terse.clone(),
+                }
+            }
+        }
+    };
+}
+state_output_config!(salt_config::MinionConfig);
+state_output_config!(salt_config::MasterConfig);
 
 impl OutputFlags {
     /// The highstate settings: Salt's defaults, then the config, then the
@@ -171,6 +200,29 @@ impl OutputFlags {
             };
         }
         o.state_output_diff = self.output_diff || cfg.state_output_diff.unwrap_or(false);
+        if let Some(v) = cfg.state_output_profile {
+            o.state_output_profile = v;
+        }
+        if let Some(v) = cfg.state_output_pct {
+            o.state_output_pct = v;
+        }
+        if let Some(v) = cfg.state_compress_ids {
+            o.state_compress_ids = v;
+        }
+        if let Some(t) = &cfg.state_tabular {
+            use salt_output::highstate::Tabular;
+            o.state_tabular = match t {
+                salt_config::StateTabular::Off => Tabular::Off,
+                salt_config::StateTabular::Aligned => Tabular::Aligned,
+                salt_config::StateTabular::Format(f) => Tabular::Format(f.clone()),
+            };
+        }
+        if let Some(v) = &cfg.state_output_exclude {
+            o.state_output_exclude = v.clone();
+        }
+        if let Some(v) = &cfg.state_output_terse {
+            o.state_output_terse = v.clone();
+        }
         Ok(o)
     }
 
@@ -249,7 +301,7 @@ mod tests {
         let cfg = StateOutputConfig {
             state_output: Some("terse".into()),
             state_verbose: Some(false),
-            state_output_diff: None,
+            ..StateOutputConfig::default()
         };
         let t = T::parse_from(["x"]);
         let o = t.out.highstate(&cfg).unwrap();

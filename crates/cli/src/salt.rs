@@ -109,11 +109,9 @@ async fn run(a: SaltArgs) -> Result<u8, String> {
             a.function.as_deref().unwrap_or(""),
         ))?,
         opts: salt_output::Options {
-            highstate: a.output.highstate(&crate::publish::StateOutputConfig {
-                state_output: cfg.state_output.clone(),
-                state_verbose: cfg.state_verbose,
-                state_output_diff: cfg.state_output_diff,
-            })?,
+            highstate: a
+                .output
+                .highstate(&crate::publish::StateOutputConfig::from(&cfg))?,
             ..a.output.options(a.static_)
         },
         out: a.output.sink()?,

@@ -27,6 +27,7 @@ mod convert;
 mod error;
 mod master;
 mod minion;
+mod output;
 mod schema;
 mod source;
 
@@ -36,6 +37,11 @@ pub use convert::LOG_LEVELS;
 pub use error::ConfigError;
 pub use master::MasterConfig;
 pub use minion::{MASTER_TYPES, MinionConfig};
+pub use output::StateTabular;
+
+/// The values of `pillar_source_merging_strategy`.
+pub const MERGING_STRATEGIES: &[&str] =
+    &["smart", "recurse", "aggregate", "overwrite", "list", "none"];
 
 /// Where the daemons look when `-c` is not given.
 pub const DEFAULT_CONFIG_DIR: &str = "/etc/salt-rs";

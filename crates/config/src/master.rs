@@ -94,6 +94,24 @@ pub struct MasterConfig {
     pub state_verbose: Option<bool>,
     /// `state_output_diff`: show only states that changed. Default false.
     pub state_output_diff: Option<bool>,
+    /// `state_output_profile`: the `Started:`/`Duration:` lines and the
+    /// total run time. Default true.
+    pub state_output_profile: Option<bool>,
+    /// `state_output_pct`: success and failure percentages in the summary.
+    /// Default false.
+    pub state_output_pct: Option<bool>,
+    /// `state_compress_ids`: one block per ID and result for states with
+    /// several names. Default false.
+    pub state_compress_ids: Option<bool>,
+    /// `state_tabular`: terse lines as aligned columns or in a format
+    /// string. Default off.
+    pub state_tabular: Option<crate::StateTabular>,
+    /// `state_output_exclude`: results (`True`, `False`, `None`) whose
+    /// states `--state-output=filter` hides.
+    pub state_output_exclude: Option<Vec<String>>,
+    /// `state_output_terse`: results whose states `filter` prints as terse
+    /// lines.
+    pub state_output_terse: Option<Vec<String>>,
     /// salt-rs: `publish_key_rotation_stagger_ms`, milliseconds between the
     /// per-minion messages that hand out a new publish key, so a rotation does
     /// not burst to every minion at once. Default 5.
@@ -135,6 +153,12 @@ impl MasterConfig {
             renderer: "jinja|yaml".to_owned(),
             state_verbose: None,
             state_output_diff: None,
+            state_output_profile: None,
+            state_output_pct: None,
+            state_compress_ids: None,
+            state_tabular: None,
+            state_output_exclude: None,
+            state_output_terse: None,
             publish_key_rotation_stagger_ms: 5,
         }
     }
@@ -225,12 +249,56 @@ pub(crate) fn keys() -> Vec<Key<MasterConfig>> {
         key!("heartbeat_interval", heartbeat_interval, convert::positive),
         key!("job_expiry", job_expiry, convert::positive),
         key!("max_message_size", max_message_size, convert::size),
+        key!(
+            "pillar_source_merging_strategy",
+            pillar_source_merging_strategy,
+            |v| convert::one_of(v, crate::MERGING_STRATEGIES)
+        ),
+        key!("pillar_merge_lists", pillar_merge_lists, convert::boolean),
+        key!(
+            "pillar_includes_override_sls",
+            pillar_includes_override_sls,
+            convert::boolean
+        ),
+        key!(
+            "pillar_safe_render_error",
+            pillar_safe_render_error,
+            convert::boolean
+        ),
+        key!("pillarenv", pillarenv, |v| convert::string(v).map(Some)),
+        key!(
+            "pillarenv_from_saltenv",
+            pillarenv_from_saltenv,
+            convert::boolean
+        ),
+        key!("state_top", state_top, convert::string),
+        key!("renderer", renderer, convert::string),
         key!("state_output", state_output, |v| convert::string(v)
             .map(Some)),
         key!("state_verbose", state_verbose, |v| convert::boolean(v)
             .map(Some)),
         key!("state_output_diff", state_output_diff, |v| {
             convert::boolean(v).map(Some)
+        }),
+        key!("state_output_profile", state_output_profile, |v| {
+            convert::boolean(v).map(Some)
+        }),
+        key!("state_output_pct", state_output_pct, |v| convert::boolean(
+            v
+        )
+        .map(Some)),
+        key!("state_compress_ids", state_compress_ids, |v| {
+            convert::boolean(v).map(Some)
+        }),
+        key!("state_tabular", state_tabular, |v| crate::output::tabular(
+            v
+        )
+        .map(Some)),
+        key!("state_output_exclude", state_output_exclude, |v| {
+            crate::output::result_list(v).map(Some)
+        }),
+        key!("state_output_terse", state_output_terse, |v| {
+            crate::output::result_list(v).map(Some)
         }),
         key!(
             "publish_key_rotation_stagger_ms",

@@ -469,3 +469,68 @@ fn relative_root_dir_becomes_absolute() {
             .ends_with(Path::new("some/rel/etc/salt-rs/pki/master"))
     );
 }
+
+#[test]
+fn state_and_outputter_keys_are_read_by_both_daemons() {
+    let text = "\
+pillar_source_merging_strategy: recurse
+pillar_merge_lists: true
+pillar_includes_override_sls: true
+pillar_safe_render_error: false
+pillarenv: dev
+pillarenv_from_saltenv: true
+state_top: site.sls
+renderer: yaml
+state_output_profile: false
+state_output_pct: true
+state_compress_ids: true
+state_tabular: '{0}{4}'
+state_output_exclude: 'True,None'
+state_output_terse: [false]
+";
+    for daemon in ["master", "minion"] {
+        let dir = dir_with(&[(daemon, text)]);
+        macro_rules! check {
+            ($c:expr) => {{
+                let c = $c;
+                assert_eq!(c.pillar_source_merging_strategy, "recurse");
+                assert!(c.pillar_merge_lists && c.pillar_includes_override_sls);
+                assert!(!c.pillar_safe_render_error && c.pillarenv_from_saltenv);
+                assert_eq!(c.pillarenv.as_deref(), Some("dev"));
+                assert_eq!(
+                    (c.state_top.as_str(), c.renderer.as_str()),
+                    ("site.sls", "yaml")
+                );
+                assert_eq!(
+                    (
+                        c.state_output_profile,
+                        c.state_output_pct,
+                        c.state_compress_ids
+                    ),
+                    (Some(false), Some(true), Some(true))
+                );
+                assert_eq!(
+                    c.state_tabular,
+                    Some(salt_config::StateTabular::Format("{0}{4}".into()))
+                );
+                assert_eq!(
+                    c.state_output_exclude,
+                    Some(vec!["True".to_owned(), "None".to_owned()])
+                );
+                assert_eq!(c.state_output_terse, Some(vec!["False".to_owned()]));
+            }};
+        }
+        if daemon == "master" {
+            let loaded = load_master(dir.path()).unwrap();
+            assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+            check!(loaded.config);
+        } else {
+            let loaded = load_minion(dir.path()).unwrap();
+            assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+            check!(loaded.config);
+        }
+    }
+    let dir = dir_with(&[("minion", "pillar_source_merging_strategy: deep\n")]);
+    let err = load_minion(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("expected one of smart, recurse"), "{err}");
+}

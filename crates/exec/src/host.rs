@@ -106,10 +106,11 @@ pub async fn render_blocking(
 }
 
 /// The render context Salt gives a template rendered by an execution
-/// module: `grains`, `pillar`, `opts` (the minion id for now), `saltenv`,
-/// plus the caller's extra variables, which win over those.
+/// module: `grains`, `pillar`, `opts` (the minion's options, as state
+/// files see them), `saltenv`, plus the caller's extra variables, which win
+/// over those.
 pub fn template_context(cx: &Ctx, saltenv: &Saltenv, extra: Map<String, Value>) -> Context {
-    let mut opts = Map::new();
+    let mut opts = (*cx.opts).clone();
     opts.insert("id".into(), Value::String(cx.id.to_string()));
     Context {
         grains: Value::Object((*cx.grains).clone()),

@@ -144,6 +144,14 @@ def write_case(name, data, text, opts, retcode):
         f.write(json.dumps(opts, indent=4, ensure_ascii=False) + "\n")
 
 
+def write_call(name, args, config):
+    """NAME.call.json: the salt-call arguments and the extra minion config
+    of a salt-call case, for the end-to-end test that repeats the call with
+    salt-rs-call (tests/e2e/golden_trees.rs)."""
+    with open(os.path.join(OUT, name + ".call.json"), "w", encoding="utf-8") as f:
+        f.write(json.dumps({"args": args, "config": config}, indent=4, ensure_ascii=False) + "\n")
+
+
 def capture_call(name, args, config):
     confd = os.path.join(LAB, "local", "minion.d")
     os.makedirs(confd, exist_ok=True)
@@ -165,6 +173,7 @@ def capture_call(name, args, config):
         ret = salt.payload.loads(f.read())
     data = {"local": ret["return"]}
     write_case(name, data, proc.stdout.decode("utf-8"), option_names(args, config), ret.get("retcode", 0))
+    write_call(name, args, config)
     print(f"{name}: exit {proc.returncode}")
 
 

@@ -11,9 +11,38 @@ use serde_json::{Map, Value};
 /// through dicts and lists. A list step takes a numeric part as an index
 /// (unless a dict in the list has it as a key) and a name as a key of the
 /// first dict in the list that has it. `default` when a step fails.
-pub fn traverse(data: &Value, key: &str, default: Value, delimiter: &str) -> Value {
-    let mut ptr = data;
-    for part in key.split(delimiter) {
+///
+/// `data` is a [`Value`] or a bare map (a minion's pillar or grains as the
+/// execution context holds them: no need to copy all of it into a `Value`
+/// to read one key). Only what is found is cloned.
+pub fn traverse<R: Root + ?Sized>(data: &R, key: &str, default: Value, delimiter: &str) -> Value {
+    data.lookup(key, delimiter).cloned().unwrap_or(default)
+}
+
+/// Where [`traverse`], [`pillar_get`] and [`filter_by`] start walking: a
+/// [`Value`], or a `Map` standing for the dict it would be.
+pub trait Root {
+    /// The value at `key` split at `delimiter`; `None` when a step fails.
+    fn lookup(&self, key: &str, delimiter: &str) -> Option<&Value>;
+}
+
+impl Root for Value {
+    fn lookup(&self, key: &str, delimiter: &str) -> Option<&Value> {
+        walk(self, key.split(delimiter))
+    }
+}
+
+impl Root for Map<String, Value> {
+    fn lookup(&self, key: &str, delimiter: &str) -> Option<&Value> {
+        // The first step is the one a dict root takes in `walk`.
+        let mut parts = key.split(delimiter);
+        let first = self.get(parts.next()?)?;
+        walk(first, parts)
+    }
+}
+
+fn walk<'a, 'k>(mut ptr: &'a Value, parts: impl Iterator<Item = &'k str>) -> Option<&'a Value> {
+    for part in parts {
         match ptr {
             Value::Array(items) => {
                 let embedded = items
@@ -24,24 +53,16 @@ pub fn traverse(data: &Value, key: &str, default: Value, delimiter: &str) -> Val
                     ptr = v;
                     continue;
                 }
-                let Some(idx) = python_int(part) else {
-                    return default;
-                };
+                let idx = python_int(part)?;
                 let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
                 let i = if idx < 0 { idx + len } else { idx };
-                match usize::try_from(i).ok().and_then(|i| items.get(i)) {
-                    Some(v) => ptr = v,
-                    None => return default,
-                }
+                ptr = usize::try_from(i).ok().and_then(|i| items.get(i))?;
             }
-            Value::Object(map) => match map.get(part) {
-                Some(v) => ptr = v,
-                None => return default,
-            },
-            _ => return default,
+            Value::Object(map) => ptr = map.get(part)?,
+            _ => return None,
         }
     }
-    ptr.clone()
+    Some(ptr)
 }
 
 /// Options of `pillar.get` beyond the key.
@@ -76,7 +97,7 @@ impl Default for PillarGet {
 }
 
 /// `pillar.get(key, ...)` over `pillar`.
-pub fn pillar_get(pillar: &Value, key: &str, o: &PillarGet) -> Result<Value, String> {
+pub fn pillar_get<R: Root + ?Sized>(pillar: &R, key: &str, o: &PillarGet) -> Result<Value, String> {
     if o.merge {
         let merge_lists = o.merge_nested_lists.unwrap_or(o.pillar_merge_lists);
         match &o.default {
@@ -101,19 +122,11 @@ pub fn pillar_get(pillar: &Value, key: &str, o: &PillarGet) -> Result<Value, Str
     }
     match &o.default {
         Some(d) => Ok(traverse(pillar, key, d.clone(), &o.delimiter)),
-        None => {
-            const MISSING: &str = "\u{0}missing";
-            let v = traverse(pillar, key, Value::String(MISSING.into()), &o.delimiter);
-            if v.as_str() == Some(MISSING) {
-                if o.raise_on_missing {
-                    Err(format!("Pillar key not found: {key}"))
-                } else {
-                    Ok(Value::String(String::new()))
-                }
-            } else {
-                Ok(v)
-            }
-        }
+        None => match pillar.lookup(key, &o.delimiter) {
+            Some(v) => Ok(v.clone()),
+            None if o.raise_on_missing => Err(format!("Pillar key not found: {key}")),
+            None => Ok(Value::String(String::new())),
+        },
     }
 }
 
@@ -121,10 +134,10 @@ pub fn pillar_get(pillar: &Value, key: &str, o: &PillarGet) -> Result<Value, Str
 /// `grains`: the first key of `lookup` that the grain's value (or one of its
 /// values, for a list grain) matches as a shell pattern, else
 /// `lookup[default]`; `lookup[base]` underneath; `merge` on top.
-pub fn filter_by(
+pub fn filter_by<R: Root + ?Sized>(
     lookup: &Map<String, Value>,
     grain: &str,
-    grains: &Value,
+    grains: &R,
     merge: Option<&Value>,
     default: &str,
     base: Option<&str>,
@@ -382,6 +395,29 @@ mod tests {
         assert_eq!(traverse(&d, "a:b:zz", json!("x"), ":"), json!("x"));
         assert_eq!(traverse(&d, "s:x", json!("x"), ":"), json!("x"));
         assert_eq!(traverse(&d, "a|b|0", json!(null), "|"), json!(10));
+    }
+
+    #[test]
+    fn a_bare_map_root_walks_like_the_dict_value_it_stands_for() {
+        let d = json!({"a": {"b": [10, {"c": 3}]}, "s": "str", "": 1, "l": [5, 6]});
+        let m = d.as_object().unwrap();
+        for key in [
+            "a:b:0", "a:b:c", "a:b:-1", "a:b:7", "s", "s:x", "", "nope", "l:1", "a:",
+        ] {
+            assert_eq!(
+                traverse(m, key, json!("dflt"), ":"),
+                traverse(&d, key, json!("dflt"), ":"),
+                "{key}"
+            );
+        }
+        let o = PillarGet::default();
+        assert_eq!(pillar_get(m, "a:b:c", &o).unwrap(), json!(3));
+        assert_eq!(pillar_get(m, "missing", &o).unwrap(), json!(""));
+        let lookup = json!({"str": {"x": 1}}).as_object().unwrap().clone();
+        assert_eq!(
+            filter_by(&lookup, "s", m, None, "default", None).unwrap(),
+            json!({"x": 1})
+        );
     }
 
     #[test]

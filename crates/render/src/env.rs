@@ -281,11 +281,13 @@ fn install_globals(env: &mut Environment<'static>, host: &Arc<dyn Host>, cx: &Co
     }
 }
 
-fn object_or_empty(v: &Json) -> Json {
+/// `v`, or `{}` for null: borrowed, since a pillar can be large and is
+/// handed to every template.
+fn object_or_empty(v: &Json) -> Cow<'_, Json> {
     if v.is_null() {
-        Json::Object(serde_json::Map::new())
+        Cow::Owned(Json::Object(serde_json::Map::new()))
     } else {
-        v.clone()
+        Cow::Borrowed(v)
     }
 }
 

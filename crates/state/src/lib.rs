@@ -62,7 +62,8 @@ pub mod top;
 mod value;
 
 pub use compiler::{
-    Compiled, HighData, LowChunk, Rendered, SlsCompiler, SlsSource, compile, compile_low_sls,
+    Compiled, HighData, LowChunk, Rendered, SlsCompiler, SlsSource, compile, compile_low_chunks,
+    compile_low_sls,
 };
 pub use error::{CompileError, CompileErrors};
 pub use fnmatch::fnmatch;

@@ -17,11 +17,12 @@ mod host;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use common::{compare, normalize_run};
 use host::RealHost;
 use salt_state::{HighData, RunOptions, compile, run_chunks, run_succeeded};
+use salt_testkit::mask::pids as mask_pids;
 
 /// How many captured cases there are at least (a guard against a lost
 /// directory).
@@ -146,25 +147,5 @@ fn run(high: &HighData, test: bool, host: &RealHost) -> (Value, i32) {
             };
             (serde_json::to_value(&running).unwrap(), code)
         }
-    }
-}
-
-/// `pid` values of changes are the processes' own.
-fn mask_pids(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut out = Map::new();
-            for (k, val) in m {
-                let val = if k == "pid" && val.is_number() {
-                    Value::String("<pid>".into())
-                } else {
-                    mask_pids(val)
-                };
-                out.insert(k.clone(), val);
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(mask_pids).collect()),
-        other => other.clone(),
     }
 }

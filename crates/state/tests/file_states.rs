@@ -19,8 +19,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use common::normalize_run;
 use salt_state::{CallReturn, Exec, HighData, RunOptions, compile, run_chunks, run_succeeded};
+use salt_testkit::listing::tree_listing;
+use salt_testkit::mask::file_run as normalize;
 
 /// The calls of one case, in order: (capture, test mode).
 const STEPS: &[(&str, bool)] = &[
@@ -138,57 +139,6 @@ fn run_case(name: &str, case: &Path) -> Result<(), String> {
     }
 }
 
-/// The case directory as the capture script lists it: sorted
-/// `<path> <f|d|l> <mode> <user>:<group> <sha256 | link target | ->`,
-/// file contents hashed with our directory's name put back to Salt's.
-fn tree_listing(top: &Path, ours: &str, salt_dir: &str) -> String {
-    use sha2::Digest;
-    use std::os::unix::fs::MetadataExt;
-    let mut out = Vec::new();
-    let mut todo = vec![top.to_owned()];
-    while let Some(dir) = todo.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            let Ok(md) = std::fs::symlink_metadata(&p) else {
-                continue;
-            };
-            let (kind, detail) = if md.file_type().is_symlink() {
-                let t = std::fs::read_link(&p).map(|t| t.to_string_lossy().into_owned());
-                ("l", t.unwrap_or_default())
-            } else if md.is_dir() {
-                todo.push(p.clone());
-                ("d", "-".to_owned())
-            } else {
-                let data = std::fs::read(&p).unwrap_or_default();
-                let data = match String::from_utf8(data) {
-                    Ok(t) => t.replace(ours, salt_dir).into_bytes(),
-                    Err(e) => e.into_bytes(),
-                };
-                ("f", hex::encode(sha2::Sha256::digest(data)))
-            };
-            let user = nix::unistd::User::from_uid(md.uid().into()).ok().flatten();
-            let group = nix::unistd::Group::from_gid(md.gid().into()).ok().flatten();
-            let mut user = user.map_or(md.uid().to_string(), |u| u.name);
-            let mut group = group.map_or(md.gid().to_string(), |g| g.name);
-            // Salt ran as root: files a non-root run makes are its user's.
-            if !nix::unistd::Uid::effective().is_root()
-                && md.uid() == nix::unistd::Uid::effective().as_raw()
-            {
-                user = "root".into();
-                group = "root".into();
-            }
-            let rel = p.strip_prefix(top).unwrap().to_string_lossy().into_owned();
-            let mode = md.mode() & 0o7777;
-            out.push(format!("{rel} {kind} {mode:04o} {user}:{group} {detail}"));
-        }
-    }
-    out.sort();
-    out.join("\n")
-}
-
 fn run(high: HighData, test: bool, exec: &FileExec) -> (Value, i32) {
     let opts = RunOptions {
         test,
@@ -206,107 +156,6 @@ fn run(high: HighData, test: bool, exec: &FileExec) -> (Value, i32) {
             (serde_json::to_value(&running).unwrap(), code)
         }
     }
-}
-
-/// What differs between two correct runs: times, the case directory's
-/// name, the order of paths (Salt walks sets and directories in an order
-/// of its own), the order of `#### path ####` comment blocks.
-fn normalize(v: &Value, dir: &str) -> Value {
-    let text = serde_json::to_string(&normalize_run(&exception_text(v)))
-        .unwrap()
-        .replace(dir, "<DIR>");
-    let mut v: Value = serde_json::from_str(&text).unwrap();
-    if let Value::Object(m) = &mut v {
-        for r in m.values_mut() {
-            if let Some(Value::Object(ch)) = r.get_mut("changes") {
-                sort_paths(ch);
-            }
-            if let Some(Value::String(c)) = r.get_mut("comment")
-                && c.starts_with("#### ")
-            {
-                let body = c.trim_start_matches("#### ").to_owned();
-                let mut blocks: Vec<String> = body
-                    .split("\n\n#### ")
-                    .map(|b| match b.trim_end().strip_prefix("removed ####\n") {
-                        // A set in Salt: its order varies.
-                        Some(list) => {
-                            let mut l: Vec<&str> = list.lines().collect();
-                            l.sort_unstable();
-                            format!("removed ####\n{}", l.join("\n"))
-                        }
-                        None => b.trim_end().to_owned(),
-                    })
-                    .collect();
-                blocks.sort_unstable();
-                *c = format!("#### {}", blocks.join("\n\n#### "));
-            }
-        }
-    }
-    v
-}
-
-/// A Python traceback in "An exception occurred in this state: ..."
-/// reduced to its exception and message (which may span lines, like a
-/// render error's context block), without `salt.exceptions.`.
-fn exception_text(v: &Value) -> Value {
-    const EXC: &str = "An exception occurred in this state: ";
-    let is_exc_line = |l: &str| {
-        !l.starts_with(' ')
-            && l.split(": ").next().is_some_and(|h| {
-                l.contains(": ") && (h.ends_with("Error") || h.ends_with("Exception"))
-            })
-    };
-    let mut v = v.clone();
-    if let Value::Object(m) = &mut v {
-        for r in m.values_mut() {
-            if let Some(Value::String(c)) = r.get_mut("comment")
-                && let Some(tb) = c.strip_prefix(EXC).filter(|t| t.starts_with("Traceback"))
-            {
-                let lines: Vec<&str> = tb.lines().collect();
-                let start = lines
-                    .iter()
-                    .rposition(|l| is_exc_line(l))
-                    .unwrap_or(lines.len().saturating_sub(1));
-                let text = lines[start..].join("\n");
-                *c = format!("{EXC}{}", text.trim_start_matches("salt.exceptions."));
-            }
-        }
-    }
-    v
-}
-
-/// Path keys (and `removed` lists) sorted; other keys stay where they are.
-fn sort_paths(m: &mut Map<String, Value>) {
-    let is_path = |k: &str| k.starts_with('/') || k.starts_with("<DIR>");
-    let mut paths: Vec<(String, Value)> = m
-        .iter()
-        .filter(|(k, _)| is_path(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    paths.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut sorted = paths.into_iter();
-    let mut out = Map::new();
-    for (k, v) in m.iter() {
-        if is_path(k) {
-            if let Some((pk, pv)) = sorted.next() {
-                out.insert(pk, pv);
-            }
-        } else {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    for v in out.values_mut() {
-        match v {
-            Value::Array(a) => a.sort_by_key(|x| x.to_string()),
-            Value::Object(inner) => {
-                if let Some(Value::Array(a)) = inner.get_mut("removed") {
-                    a.sort_by_key(|x| x.to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    *m = out;
 }
 
 /// Copies a case's files (not its captures) with `__DIR__` replaced.

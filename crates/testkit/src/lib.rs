@@ -11,6 +11,8 @@
 #![forbid(unsafe_code)]
 
 pub mod container;
+pub mod listing;
+pub mod mask;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

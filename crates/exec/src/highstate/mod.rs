@@ -255,14 +255,24 @@ impl StateRun {
                 },
                 Err(e) => errors(e),
             },
-            Job::ShowHighstate => match self.highstate_high() {
-                Ok(high) => ok(high.into_value()),
+            // Salt's `compile_highstate`: `{}` when the top file matches
+            // nothing (a failed result for `_set_retcode`).
+            Job::ShowHighstate => match self.highstate_rendered() {
+                Ok(None) => Ret {
+                    value: json!({}),
+                    retcode: EX_STATE_FAILURE,
+                },
+                Ok(Some((_, errs))) if !errs.is_empty() => errors(errs.into()),
+                Ok(Some((high, _))) => ok(high.into_value()),
                 Err(r) => r,
             },
-            Job::ShowLowstate => match self.highstate_high() {
-                Ok(high) => match salt_state::compile(high) {
-                    Ok(c) => ok(chunks_value(c.chunks)),
-                    Err(e) => errors(e),
+            // Salt's `compile_low_chunks`: every error of every step, and
+            // no retcode for them (salt-call exits 0).
+            Job::ShowLowstate => match self.highstate_rendered() {
+                Ok(None) => ok(json!([])),
+                Ok(Some((high, errs))) => match salt_state::compile_low_chunks(high, errs) {
+                    Ok(chunks) => ok(chunks_value(chunks)),
+                    Err(e) => ok(json!(e.to_strings())),
                 },
                 Err(r) => r,
             },
@@ -382,6 +392,20 @@ impl StateRun {
             Ok(ShowTop::Errors(e)) => Err(list(e)),
             Err(e) => Err(self.no_states(&format!("Unable to render top file: {e}"))),
         }
+    }
+
+    /// The highstate's high data (with `exclude=`) and its render errors;
+    /// `None` when the top file matches nothing.
+    #[allow(clippy::type_complexity)]
+    fn highstate_rendered(
+        &self,
+    ) -> Result<Option<(HighData, Vec<salt_state::CompileError>)>, Ret<Value>> {
+        let Some(matches) = self.top_matches()? else {
+            return Ok(None);
+        };
+        let (mut high, errs) = self.compiler().render_highstate(&matches);
+        self.add_exclude(&mut high);
+        Ok(Some((high, errs)))
     }
 
     fn highstate_high(&self) -> Result<HighData, Ret<Value>> {

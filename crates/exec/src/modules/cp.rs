@@ -188,8 +188,25 @@ pub struct GetTemplate {
     #[serde(default)]
     makedirs: bool,
     /// More template variables (`foo=bar` gives `{{ foo }}`); `grains`,
-    /// `pillar`, `opts` given here replace the minion's.
+    /// `pillar`, `opts` given here replace the minion's. `context={...}`
+    /// is a dict of more variables, which win over the other keywords (as
+    /// in Salt; `cmd.script` passes its `defaults`/`context` this way).
     kwargs: Map<String, Value>,
+}
+
+/// The template variables of `cp.get_template`'s keywords: `context`'s
+/// entries over the others.
+fn template_vars(mut kwargs: Map<String, Value>) -> Result<Map<String, Value>, ExecError> {
+    match kwargs.remove("context") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(context)) => kwargs.extend(context),
+        Some(other) => {
+            return Err(ExecError::invocation(format!(
+                "context must be a dictionary, not {other}"
+            )));
+        }
+    }
+    Ok(kwargs)
 }
 
 impl ExecFn for GetTemplate {
@@ -222,7 +239,7 @@ impl ExecFn for GetTemplate {
             .map_err(|e| ExecError::Command(format!("{}: {e}", cached.display())))?;
         let text = String::from_utf8(text)
             .map_err(|_| ExecError::Command(format!("{url} is not UTF-8 text")))?;
-        let mut rcx = template_context(cx, &env, self.kwargs);
+        let mut rcx = template_context(cx, &env, template_vars(self.kwargs)?);
         rcx.tplpath = Some(cached.display().to_string());
         let rendered = render_blocking(cx, rcx, text)
             .await?

@@ -128,11 +128,10 @@ impl ExecFn for FilterBy {
         let Value::Object(lookup) = &self.lookup_dict else {
             return Err(ExecError::invocation("lookup_dict must be a dictionary"));
         };
-        let grains = Value::Object((*cx.grains).clone());
         salt_render::data::filter_by(
             lookup,
             &self.grain,
-            &grains,
+            &*cx.grains,
             self.merge.as_ref(),
             &self.default,
             self.base.as_deref(),

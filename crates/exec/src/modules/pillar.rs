@@ -12,6 +12,8 @@
 //! Not here: `pillar.ext` (salt-rs has no ext_pillar), `pillar.file_exists`
 //! (master only), `pillar_enc` (refused with an error naming it).
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -65,7 +67,7 @@ impl ExecFn for Get {
             pillar_merge_lists: false,
             raise_on_missing: false,
         };
-        data::pillar_get(&pillar, &self.key, &o).map_err(ExecError::Command)
+        data::pillar_get(&*pillar, &self.key, &o).map_err(ExecError::Command)
     }
 }
 
@@ -237,9 +239,8 @@ impl ExecFn for Keys {
 
     async fn call(self, cx: &Ctx) -> Result<Vec<String>, ExecError> {
         const MISSING: &str = "\u{0}missing";
-        let pillar = Value::Object((*cx.pillar).clone());
         match data::traverse(
-            &pillar,
+            &*cx.pillar,
             &self.key,
             Value::String(MISSING.into()),
             &self.delimiter,
@@ -284,11 +285,10 @@ impl ExecFn for FilterBy {
         let Value::Object(lookup) = &self.lookup_dict else {
             return Err(ExecError::invocation("lookup_dict must be a dictionary"));
         };
-        let pillar = Value::Object((*cx.pillar).clone());
         data::filter_by(
             lookup,
             &self.pillar,
-            &pillar,
+            &*cx.pillar,
             self.merge.as_ref(),
             &self.default,
             self.base.as_deref(),
@@ -297,22 +297,23 @@ impl ExecFn for FilterBy {
     }
 }
 
-/// The pillar `pillar.get`/`pillar.item` read: the minion's, or a fresh
-/// one of the environment asked for.
+/// The pillar `pillar.get`/`pillar.item` read: the minion's (borrowed:
+/// templates call `pillar.get` often, and a pillar can be large), or a
+/// fresh one of the environment asked for.
 async fn pillar_for(
     cx: &Ctx,
     pillarenv: Option<String>,
     saltenv: Option<String>,
-) -> Result<Value, ExecError> {
+) -> Result<Cow<'_, Map<String, Value>>, ExecError> {
     if pillarenv.is_none() && saltenv.is_none() {
-        return Ok(Value::Object((*cx.pillar).clone()));
+        return Ok(Cow::Borrowed(&cx.pillar));
     }
     let req = FreshPillar {
         overrides: None,
         pillarenv,
         saltenv,
     };
-    fresh(cx, req).await.map(Value::Object)
+    fresh(cx, req).await.map(Cow::Owned)
 }
 
 async fn items(cx: &Ctx, a: Items) -> Result<Map<String, Value>, ExecError> {
@@ -353,7 +354,7 @@ async fn fresh(cx: &Ctx, req: FreshPillar) -> Result<Map<String, Value>, ExecErr
 }
 
 fn items_of(
-    pillar: &Value,
+    pillar: &Map<String, Value>,
     keys: &[Value],
     default: Option<Value>,
     delimiter: Option<String>,

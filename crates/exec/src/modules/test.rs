@@ -43,6 +43,36 @@ impl ExecFn for Echo {
     }
 }
 
+/// `test.true`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct True {}
+
+impl ExecFn for True {
+    const POSITIONAL: &'static [&'static str] = &[];
+    const DOC: &'static str = "Always return True (for `onlyif`/`unless` checks with `fun:`).\n\nCLI Example:\n\n    salt '*' test.true\n";
+    type Output = bool;
+
+    async fn call(self, _cx: &Ctx) -> Result<bool, ExecError> {
+        Ok(true)
+    }
+}
+
+/// `test.false`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct False {}
+
+impl ExecFn for False {
+    const POSITIONAL: &'static [&'static str] = &[];
+    const DOC: &'static str = "Always return False (for `onlyif`/`unless` checks with `fun:`).\n\nCLI Example:\n\n    salt '*' test.false\n";
+    type Output = bool;
+
+    async fn call(self, _cx: &Ctx) -> Result<bool, ExecError> {
+        Ok(false)
+    }
+}
+
 /// `test.sleep length`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -156,6 +186,12 @@ mod tests {
                 .ret,
             json!("hi")
         );
+        assert_eq!(
+            run_in(&cx, "test.true", json!([]), json!({})).await.ret,
+            json!(true)
+        );
+        let r = run_in(&cx, "test.false", json!([]), json!({})).await;
+        assert_eq!((r.ret, r.retcode), (json!(false), 0));
         assert_eq!(
             run_in(&cx, "test.version", json!([]), json!({})).await.ret,
             json!(salt_types::VERSION)

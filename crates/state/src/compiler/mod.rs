@@ -51,6 +51,25 @@ pub fn compile(mut high: HighData) -> Result<Compiled, CompileErrors> {
     Ok(Compiled { high, chunks })
 }
 
+/// What `state.show_lowstate` answers (Salt's `compile_low_chunks`): the
+/// chunks of the highstate, or every error of rendering (`render_errors`),
+/// extends, the structure and requisite-ins together. Unlike a run, no step
+/// stops the next one.
+pub fn compile_low_chunks(
+    mut high: HighData,
+    render_errors: Vec<crate::error::CompileError>,
+) -> Result<Vec<LowChunk>, CompileErrors> {
+    let mut errors = render_errors;
+    errors.extend(reconcile_extend(&mut high, false));
+    errors.extend(verify_high(&high));
+    errors.extend(requisite_in(&mut high));
+    apply_exclude(&mut high);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    Ok(compile_high_data(&high, None))
+}
+
 /// The chunks of high data as given, without extends, requisite-ins or
 /// excludes (Salt's `state.show_low_sls`).
 pub fn compile_low_sls(high: &HighData) -> Result<Vec<LowChunk>, CompileErrors> {
@@ -82,5 +101,40 @@ impl SlsCompiler<'_> {
         } else {
             Err(errors.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn high(v: serde_json::Value) -> HighData {
+        HighData::from_value(v).unwrap()
+    }
+
+    /// `state.show_lowstate` lists the render errors and every later
+    /// step's errors together (a run stops at the first step).
+    #[test]
+    fn low_chunks_collect_every_steps_errors() {
+        let h = high(json!({
+            "bad": "not a dict",
+            "fine": {"__sls__": "main", "__env__": "base", "test": ["nop", {"order": 1}]},
+        }));
+        let render = vec![crate::error::CompileError::SlsNotAvailable {
+            sls: "gone".into(),
+            saltenv: "base".into(),
+        }];
+        let errs = compile_low_chunks(h.clone(), render)
+            .unwrap_err()
+            .to_strings();
+        let run_errs = compile(h).unwrap_err().to_strings();
+        assert_eq!(errs.len(), run_errs.len() + 1, "{errs:?}");
+        assert!(errs[0].contains("gone"), "{errs:?}");
+        assert_eq!(errs[1..], run_errs[..]);
+        let ok = high(json!({
+            "fine": {"__sls__": "main", "__env__": "base", "test": ["nop", {"order": 1}]},
+        }));
+        assert_eq!(compile_low_chunks(ok, Vec::new()).unwrap().len(), 1);
     }
 }

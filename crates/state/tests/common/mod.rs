@@ -102,82 +102,15 @@ pub fn canonical(v: &Value) -> Value {
     v.clone()
 }
 
-/// Ok when equal; else both sides around the first differing line.
-pub fn compare(label: &str, want: &Value, got: &Value) -> Result<(), String> {
-    let w = serde_json::to_string_pretty(want).unwrap();
-    let g = serde_json::to_string_pretty(got).unwrap();
-    if w == g {
-        return Ok(());
-    }
-    let wl: Vec<&str> = w.lines().collect();
-    let gl: Vec<&str> = g.lines().collect();
-    let first = wl
-        .iter()
-        .zip(&gl)
-        .position(|(a, b)| a != b)
-        .unwrap_or(wl.len().min(gl.len()));
-    let from = first.saturating_sub(6);
-    let show = |lines: &[&str]| {
-        lines
-            .iter()
-            .skip(from)
-            .take(24)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    Err(format!(
-        "{label} differs at line {}:\n== Salt:\n{}\n== ours:\n{}",
-        first + 1,
-        show(&wl),
-        show(&gl)
-    ))
-}
+/// Ok when equal (key order included); else every difference with its
+/// path (the masking and comparison every golden test shares).
+#[allow(unused_imports)]
+pub use salt_testkit::mask::compare_json as compare;
 
-/// Masks times and pids, reduces tracebacks to their last line, sorts the
-/// failed-requisite list (a Python set).
-pub fn normalize_run(v: &Value) -> Value {
-    let Value::Object(m) = v else {
-        return v.clone();
-    };
-    let mut out = Map::new();
-    for (tag, ret) in m {
-        let Value::Object(ret) = ret else {
-            out.insert(tag.clone(), ret.clone());
-            continue;
-        };
-        let mut r = Map::new();
-        for (k, val) in ret {
-            let val = match k.as_str() {
-                "start_time" | "duration" => Value::String("<time>".into()),
-                "comment" => Value::String(normalize_comment(val.as_str().unwrap_or_default())),
-                _ => val.clone(),
-            };
-            r.insert(k.clone(), val);
-        }
-        out.insert(tag.clone(), Value::Object(r));
-    }
-    Value::Object(out)
-}
-
-fn normalize_comment(c: &str) -> String {
-    const EXC: &str = "An exception occurred in this state: ";
-    if let Some(tb) = c.strip_prefix(EXC).filter(|t| t.starts_with("Traceback")) {
-        let last = tb
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or_default();
-        return format!("{EXC}{}", last.trim_start_matches("salt.exceptions."));
-    }
-    const FAILED: &str = "One or more requisite failed: ";
-    if let Some(list) = c.strip_prefix(FAILED) {
-        let mut items: Vec<&str> = list.split(", ").collect();
-        items.sort_unstable();
-        return format!("{FAILED}{}", items.join(", "));
-    }
-    c.to_owned()
-}
+/// Masks times, reduces tracebacks to their exception, sorts the
+/// failed-requisite list (a Python set): `salt_testkit::mask::state_run`.
+#[allow(unused_imports)]
+pub use salt_testkit::mask::state_run as normalize_run;
 
 /// Commands through `sh -c`; a few execution functions from a table;
 /// `pillar.get` from the case's captured `pillar.items`.
