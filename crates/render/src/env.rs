@@ -361,6 +361,14 @@ fn convert_error(e: &Error, root: &str, sources: &Sources) -> RenderError {
     };
     let mut message = salt_message(e);
     let source = entry.map(|s| s.original.as_str());
+    // A failing call minijinja has no span for: Salt's line is that of the
+    // statement the call is in.
+    let line = match (source, line, col) {
+        (Some(src), Some(l), None) if e.kind() != ErrorKind::SyntaxError => {
+            Some(crate::error::tag_start_line(src, l))
+        }
+        _ => line,
+    };
     if let (Some(src), Some(origin)) = (source, undefined::origin_line(&message))
         && let Some(name) = message
             .strip_prefix("Jinja variable '")
