@@ -112,7 +112,15 @@ async fn run(a: CallArgs) -> Result<u8, String> {
         ..Ctx::local(id, Arc::new(grains))
     };
     let res = match salt_exec::parse_call(&a.function, args, kwargs) {
-        Ok(call) => call.call(&cx).await,
+        Ok(call) => match call.call_cli(&cx).await {
+            Ok(res) => res,
+            // salt-call: a CommandExecutionError is a message on stderr
+            // and exit code 1, with or without --retcode-passthrough.
+            Err(e) => {
+                eprintln!("Error running '{}': {}", a.function, e.message());
+                return Ok(1);
+            }
+        },
         Err(e) => {
             let unavailable = matches!(e, salt_exec::ExecError::NotAvailable(_));
             let res = e.into_result();

@@ -62,6 +62,7 @@ exec_registry! {
     "archive.list"       => ArchiveList(modules::archive::List),
     "archive.untar"      => ArchiveUntar(modules::archive::Untar),
     "archive.unzip"      => ArchiveUnzip(modules::archive::Unzip),
+    "cmd.has_exec"       => CmdHasExec(modules::cmd_which::HasExec),
     "cmd.retcode"        => CmdRetcode(modules::cmd::Retcode),
     "cmd.run"            => CmdRun(modules::cmd::Run),
     "cmd.run_all"        => CmdRunAll(modules::cmd::RunAll),
@@ -69,6 +70,7 @@ exec_registry! {
     "cmd.script"         => CmdScript(modules::cmd_script::Script),
     "cmd.script_retcode" => CmdScriptRetcode(modules::cmd_script::ScriptRetcode),
     "cmd.shell"          => CmdShell(modules::cmd::Shell),
+    "cmd.which"          => CmdWhich(modules::cmd_which::Which),
     "config.get"         => ConfigGet(modules::config::Get),
     "cp.cache_dir"       => CpCacheDir(modules::cp::CacheDir),
     "cp.cache_file"      => CpCacheFile(modules::cp::CacheFile),
@@ -87,11 +89,16 @@ exec_registry! {
     "defaults.update"    => DefaultsUpdate(modules::defaults::Update),
     "event.send"         => EventSend(modules::event::Send),
     "file.apply_template_on_contents" => FileApplyTemplateOnContents(modules::file_template::ApplyTemplateOnContents),
+    "file.basename"      => FileBasename(modules::file_path::Basename),
     "file.check_hash"    => FileCheckHash(modules::file_hash::CheckHash),
+    "file.directory_exists" => FileDirectoryExists(modules::file_path::DirectoryExists),
+    "file.dirname"       => FileDirname(modules::file_path::Dirname),
     "file.extract_hash"  => FileExtractHash(modules::file_hash::ExtractHash),
+    "file.file_exists"   => FileFileExists(modules::file_path::FileExists),
     "file.get_hash"      => FileGetHash(modules::file_hash::GetHash),
     "file.get_source_sum" => FileGetSourceSum(modules::file_hash::GetSourceSum),
     "file.group_to_gid"  => FileGroupToGid(modules::file_ids::GroupToGid),
+    "file.join"          => FileJoin(modules::file_path::Join),
     "file.user_to_uid"   => FileUserToUid(modules::file_ids::UserToUid),
     "grains.filter_by"   => GrainsFilterBy(modules::grains::FilterBy),
     "grains.get"         => GrainsGet(modules::grains::Get),
@@ -297,6 +304,18 @@ macro_rules! exec_registry {
                     $(Self::$variant(f) => f.call(cx).await.map(IntoReturn::into_return),)+
                 };
                 finish(name, out)
+            }
+
+            /// Runs the call as `salt-call` does: like [`ExecCall::call`],
+            /// except that a `CommandExecutionError` ([`ExecError::Command`])
+            /// stays an error, which salt-call prints to stderr as
+            /// `Error running 'fun': ...` (exit code 1, nothing on stdout).
+            pub async fn call_cli(self, cx: &Ctx) -> Result<ExecResult, ExecError> {
+                let name = self.name();
+                match self.try_call(cx).await {
+                    Err(e @ ExecError::Command(_)) => Err(e),
+                    out => Ok(finish(name, out)),
+                }
             }
 
             /// Runs the call and keeps an error an error (the state system

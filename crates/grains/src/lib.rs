@@ -267,6 +267,11 @@ pub fn core_grains(id: &str) -> Map<String, Value> {
     );
     g.extend(system::process_grains());
     g.insert("saltrs_version".into(), salt_types::VERSION.into());
+    g.insert("saltversion".into(), salt_types::SALT_VERSION.into());
+    g.insert(
+        "saltversioninfo".into(),
+        Value::from(salt_types::SALT_VERSION_INFO.to_vec()),
+    );
 
     tracing::debug!(
         elapsed_us = started.elapsed().as_micros() as u64,

@@ -73,6 +73,8 @@ const ALWAYS: &[(&str, Kind)] = &[
     ("groupname", Kind::Str),
     ("pid", Kind::Int),
     ("saltrs_version", Kind::Str),
+    ("saltversion", Kind::Str),
+    ("saltversioninfo", Kind::List),
 ];
 
 #[test]
@@ -85,6 +87,9 @@ fn core_grains_have_every_key_with_salts_type() {
     assert_eq!(g["id"], "minion-under-test");
     assert_eq!(g["kernel"], "Linux");
     assert_eq!(g["saltrs_version"], salt_types::VERSION);
+    // The Salt release salt-rs behaves as, in Salt's shapes.
+    assert_eq!(g["saltversion"], "3007.8");
+    assert_eq!(g["saltversioninfo"], serde_json::json!([3007, 8]));
     assert_eq!(g["pid"], std::process::id());
     assert!(g["num_cpus"].as_u64().unwrap() >= 1);
     assert!(g["mem_total"].as_u64().unwrap() > 0);

@@ -17,6 +17,7 @@ use crate::context::{Context, sls_context};
 use crate::error::{RenderError, Stage};
 use crate::rewrite::{self, ColumnMap, IMPORT_FN, LOAD_FN, MUT_FN, PYFMT_FN};
 use crate::salt_obj::{CALL_ERROR_PREFIX, SaltObject};
+use crate::undefined;
 use crate::value::{from_json, to_mutable};
 use crate::{Host, filters, pyrepr};
 
@@ -358,8 +359,24 @@ fn convert_error(e: &Error, root: &str, sources: &Sources) -> RenderError {
         }
         _ => None,
     };
-    let message = salt_message(e);
+    let mut message = salt_message(e);
     let source = entry.map(|s| s.original.as_str());
+    // A failing call minijinja has no span for: Salt's line is that of the
+    // statement the call is in.
+    let line = match (source, line, col) {
+        (Some(src), Some(l), None) if e.kind() != ErrorKind::SyntaxError => {
+            Some(crate::error::tag_start_line(src, l))
+        }
+        _ => line,
+    };
+    if let (Some(src), Some(origin)) = (source, undefined::origin_line(&message))
+        && let Some(name) = message
+            .strip_prefix("Jinja variable '")
+            .and_then(|m| m.split_once('\'').map(|(n, _)| n))
+        && let Some(better) = undefined::from_import_message(src, origin, name)
+    {
+        message = better;
+    }
     RenderError::at(Stage::Jinja, &name, source, line, col, message)
 }
 

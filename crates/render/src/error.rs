@@ -101,6 +101,27 @@ impl RenderError {
     }
 }
 
+/// The line where the `{% ... %}` or `{{ ... }}` tag around `line` starts
+/// (`line` itself when it is not inside a multi-line tag). Jinja2, and so
+/// Salt, reports a failing call at the line of its statement; minijinja,
+/// when it has no span for the call, at the line of its last argument.
+pub fn tag_start_line(source: &str, line: usize) -> usize {
+    let mut line_start = 0;
+    for _ in 1..line {
+        match source[line_start..].find('\n') {
+            Some(i) => line_start += i + 1,
+            None => return line,
+        }
+    }
+    let before = &source[..line_start];
+    let open = ["{%", "{{"].iter().filter_map(|t| before.rfind(t)).max();
+    let close = ["%}", "}}"].iter().filter_map(|t| before.rfind(t)).max();
+    match (open, close) {
+        (Some(o), c) if c.is_none_or(|c| c < o) => before[..o].matches('\n').count() + 1,
+        _ => line,
+    }
+}
+
 /// Salt's context block: five lines either side of `line`, `[...]` where
 /// lines were left out, the offending line marked. A line past the end
 /// (Salt's sanity check) gives the whole text.
@@ -149,6 +170,17 @@ mod tests {
             context_block("a\nb\n", 1).unwrap(),
             format!("---\na{MARKER}\nb\n---")
         );
+    }
+
+    #[test]
+    fn tag_start_of_a_multi_line_statement() {
+        let src = "a: 1\n{%- set x = f([\n  1,\n  2\n]) %}\nb: {{ x }}\n";
+        assert_eq!(tag_start_line(src, 4), 2);
+        assert_eq!(tag_start_line(src, 5), 2);
+        // Outside any tag, or on a tag's own first line: unchanged.
+        assert_eq!(tag_start_line(src, 1), 1);
+        assert_eq!(tag_start_line(src, 2), 2);
+        assert_eq!(tag_start_line(src, 6), 6);
     }
 
     #[test]

@@ -70,6 +70,7 @@ mod pyrepr;
 mod rewrite;
 mod salt_obj;
 mod strmethods;
+mod undefined;
 mod value;
 mod yaml;
 

@@ -1,12 +1,15 @@
 //! Python `str` methods that minijinja-contrib's pycompat layer lacks and
 //! Salt formulas use: `rsplit`, `partition`, `rpartition`, `ljust`,
 //! `rjust`, `center`, `zfill`, `index`, `rindex`, `swapcase`, `casefold`,
-//! `removeprefix`, `removesuffix`, `expandtabs`, `isdecimal`, `istitle`.
+//! `removeprefix`, `removesuffix`, `expandtabs`, `isdecimal`, `istitle`;
+//! and `join`, which Python refuses for items that are not strings where
+//! minijinja-contrib would print them.
 
 use minijinja::value::{Tuple, Value};
 use minijinja::{Error, ErrorKind};
 
 use crate::methods::split_kwargs;
+use crate::pyrepr;
 use crate::value::list_from;
 
 /// `s.method(args)` when it is one of these; `None` to fall through.
@@ -29,6 +32,7 @@ pub fn call(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error
     let width = || usize::try_from(int_arg(0, "width").unwrap_or(0)).unwrap_or(0);
     let len = s.chars().count();
     Some(Ok(match method {
+        "join" => return Some(join(s, pos.first())),
         "rsplit" => {
             let sep = text_arg(0, "sep");
             let max = int_arg(1, "maxsplit").unwrap_or(-1);
@@ -148,6 +152,40 @@ pub fn call(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error
     }))
 }
 
+/// Python's `sep.join(iterable)`: every item must be a string (a
+/// `TypeError` names the first that is not), a mapping gives its keys.
+fn join(sep: &str, items: Option<&Value>) -> Result<Value, Error> {
+    let Some(items) = items else {
+        return Err(Error::new(
+            ErrorKind::MissingArgument,
+            "TypeError: str.join() takes exactly one argument (0 given)",
+        ));
+    };
+    let iter = items.try_iter().map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            "TypeError: can only join an iterable",
+        )
+    })?;
+    let mut out = String::new();
+    for (i, item) in iter.enumerate() {
+        let Some(text) = item.as_str() else {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "TypeError: sequence item {i}: expected str instance, {} found",
+                    pyrepr::type_name(&item)
+                ),
+            ));
+        };
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(text);
+    }
+    Ok(Value::from(out))
+}
+
 /// Python's `str.rsplit(sep=None, maxsplit=-1)`.
 fn rsplit<'a>(s: &'a str, sep: Option<&str>, max: i64) -> Vec<&'a str> {
     let mut parts: Vec<&str> = match sep {
@@ -221,6 +259,19 @@ mod tests {
         assert_eq!(rsplit("a.b.c", Some("."), -1), ["a", "b", "c"]);
         assert_eq!(rsplit(" a  b c ", None, 1), ["a  b", "c"]);
         assert_eq!(rsplit("a b", None, -1), ["a", "b"]);
+    }
+
+    #[test]
+    fn join_takes_only_strings() {
+        let c = |a: &[Value]| call("/", "join", a).unwrap();
+        let ok = c(&[Value::from(vec!["a", "b"])]).unwrap();
+        assert_eq!(ok.to_string(), "a/b");
+        let err = c(&[Value::from(vec![Value::from("a"), Value::from(1)])]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("sequence item 1: expected str instance, int found"),
+            "{err}"
+        );
     }
 
     #[test]

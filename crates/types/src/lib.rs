@@ -21,3 +21,12 @@ pub use saltenv::{MAX_SALTENV_LEN, Saltenv, SaltenvError};
 
 /// The version reported by `test.version` and the `saltrs_version` grain.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The Salt release whose behaviour salt-rs follows, reported by the
+/// `saltversion` and `saltversioninfo` grains: formulas branch on them
+/// (`grains['saltversioninfo'] >= [2018, 3, 1]`) to pick the state
+/// arguments that release accepts.
+pub const SALT_VERSION: &str = "3007.8";
+
+/// [`SALT_VERSION`] as the numbers of Salt's `saltversioninfo` grain.
+pub const SALT_VERSION_INFO: [u32; 2] = [3007, 8];

@@ -71,10 +71,11 @@ const POSITION_DIFFERS: &[(&str, usize, usize)] = &[
     ("unclosed-flow-sequence", 1, 4),
     ("unclosed-flow-mapping", 1, 1),
     ("unexpected-end-flow", 1, 4),
-    // libyaml reports the end of the text; we report the first line that
-    // cannot continue the quoted scalar.
-    ("unclosed-single-quote", 2, 1),
-    ("key-too-long-line", 3, 1),
+    // libyaml reports the end of the text; we report the quote that is
+    // never closed.
+    ("unclosed-double-quote", 1, 4),
+    ("unclosed-single-quote", 1, 4),
+    ("key-too-long-line", 2, 4),
 ];
 
 #[test]

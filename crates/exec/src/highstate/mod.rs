@@ -75,6 +75,11 @@ pub async fn run(cx: &Ctx, job: Job, args: RunArgs) -> Result<Ret<Value>, ExecEr
         Err(e) => return Err(ExecError::Command(e)),
     };
     if let Some(errors) = pillar.get("_errors").and_then(Value::as_array) {
+        // The show_* functions raise (CommandExecutionError), the others
+        // return the messages with retcode 5.
+        if job.shows() {
+            return Err(ExecError::Command(pillar_failed(errors)));
+        }
         let mut out = vec![Value::from(
             "Pillar failed to render with the following messages:",
         )];
@@ -130,6 +135,39 @@ pub async fn run(cx: &Ctx, job: Job, args: RunArgs) -> Result<Ret<Value>, ExecEr
     })
     .await
     .map_err(|e| ExecError::Command(format!("the state run stopped: {e}")))
+}
+
+impl Job {
+    /// Whether this only shows data (Salt's `show_*` functions).
+    fn shows(&self) -> bool {
+        match self {
+            Job::ShowSls(_)
+            | Job::ShowLowSls(_)
+            | Job::ShowHighstate
+            | Job::ShowLowstate
+            | Job::ShowTop
+            | Job::ShowGraph(_) => true,
+            Job::Sls(_) | Job::Highstate | Job::SlsId { .. } | Job::Single { .. } => false,
+        }
+    }
+}
+
+/// Salt's `CommandExecutionError("Pillar failed to render", info=errors)`
+/// as text: the errors as the nested outputter lists them.
+fn pillar_failed(errors: &[Value]) -> String {
+    let mut text = String::from("Pillar failed to render. Additional info follows:\n");
+    for e in errors {
+        let e = e
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| e.to_string());
+        for (i, line) in e.lines().enumerate() {
+            text.push('\n');
+            text.push_str(if i == 0 { "- " } else { "  " });
+            text.push_str(line);
+        }
+    }
+    text
 }
 
 /// A fresh pillar for the run (Salt gathers one at every state run), with

@@ -5,12 +5,14 @@
 pub mod archive;
 pub mod cmd;
 pub mod cmd_script;
+pub mod cmd_which;
 pub mod config;
 pub mod cp;
 pub mod defaults;
 pub mod event;
 pub mod file_hash;
 pub mod file_ids;
+pub mod file_path;
 pub mod file_template;
 pub mod grains;
 pub mod group;
