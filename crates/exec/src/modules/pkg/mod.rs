@@ -4,7 +4,7 @@
 //! definitions (`pkg.list_repos`, `get_repo`, `mod_repo`, `del_repo`) live in
 //! `apt_repo.rs` and `yum_repo.rs`; version ordering in `version.rs`.
 //!
-//! Returns are Salt's: `list_pkgs` is {name: "version[,version]"} (lists
+//! Returns are Salt's: `list_pkgs` is `{name: "version[,version]"}` (lists
 //! with `versions_as_list`), `install`/`remove` give {name: {old, new}} for
 //! what changed. A failed install or remove is an error whose text is
 //! Salt's message with the tools' errors ("Problem encountered installing
