@@ -206,18 +206,10 @@ fn compare(old: &t::Installed, new: &t::Installed) -> Map<String, Value> {
     out
 }
 
-impl StateFn for Installed {
+plan_or_apply!(Installed {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Makes sure packages are installed: `name` (with `version`), or `pkgs` (names, or {name: version}; versions may be conditions like '>=1.2,<2' or globs), or `sources` ({name: salt://... or /path} .deb/.rpm files). `refresh` updates the package database first (default: once per run), `reinstall`, `fromrepo`, `skip_verify`, `allow_updates`, `ignore_epoch`, `normalize`; apt: `install_recommends`, `only_upgrade`, `force_yes`, `force_conf_new`; yum: `enablerepo`, `disablerepo`, `disableexcludes`, `setopt`. Not supported yet: `hold`, `pkg_verify`.\n\n    mypkgs:\n      pkg.installed:\n        - pkgs:\n          - foo\n          - bar: 1.2.3-4\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Installed {
     fn run(mut self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {
@@ -534,18 +526,10 @@ impl Installed {
     }
 }
 
-impl StateFn for Latest {
+plan_or_apply!(Latest {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Makes sure packages are installed at the newest version the repositories offer (upgrading them): `name`, or `pkgs` (names). `refresh` updates the package database first (default: once per run); `fromrepo`, `skip_verify`, and the apt/yum options of pkg.installed.\n\n    mypkgs:\n      pkg.latest:\n        - pkgs:\n          - foo\n          - bar\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Latest {
     fn run(self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {
@@ -988,18 +972,10 @@ impl Removed {
     }
 }
 
-impl StateFn for ModWatch {
+plan_or_apply!(ModWatch {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Run by `watch` / `listen` on a pkg state whose target changed: runs pkg.installed / pkg.latest / pkg.removed / pkg.purged again.\n\n    foo:\n      pkg.latest:\n        - watch:\n          - pkgrepo: myrepo\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl ModWatch {
     fn run(self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {

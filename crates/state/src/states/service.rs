@@ -114,70 +114,30 @@ pub struct ModWatch {
     kwargs: Map<String, Value>,
 }
 
-impl StateFn for Running {
+plan_or_apply!(Running => running.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Keeps a systemd service running: starts it when it is not (`no_block`, `unmask`, `unmask_runtime` passed to systemctl). `enable: True` / `False` also enables or disables it at boot. `init_delay: N` waits N seconds after starting. A `watch` on it restarts the service when the watched state changed (`reload: True` reloads instead, `force: True` with it force-reloads).\n\n    nginx:\n      service.running:\n        - enable: True\n        - reload: True\n        - watch:\n          - file: /etc/nginx/nginx.conf\n";
+});
 
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(running(&self.0, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(running(&self.0, cx, false))
-    }
-}
-
-impl StateFn for Dead {
+plan_or_apply!(Dead => dead.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Keeps a systemd service stopped: stops it when it runs. `enable: True` / `False` also enables or disables it at boot; `init_delay: N` waits N seconds after stopping. A service that does not exist counts as stopped.\n\n    telnet:\n      service.dead:\n        - enable: False\n";
+});
 
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(dead(&self.0, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(dead(&self.0, cx, false))
-    }
-}
-
-impl StateFn for Enabled {
+plan_or_apply!(Enabled => enabled {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Enables a systemd service at boot without starting or stopping it.\n\n    nginx:\n      service.enabled: []\n";
+});
 
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(enabled(&self, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(enabled(&self, cx, false))
-    }
-}
-
-impl StateFn for Disabled {
+plan_or_apply!(Disabled => disabled.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Disables a systemd service at boot without starting or stopping it.\n\n    telnet:\n      service.disabled: []\n";
+});
 
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(disabled(&self.0, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(disabled(&self.0, cx, false))
-    }
-}
-
-impl StateFn for ModWatch {
+plan_or_apply!(ModWatch => mod_watch {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Run by `watch` / `listen` on a service state whose target changed: for `service.running`, restarts the service (reloads with `reload: True`, force-reloads with `force: True` too; starts it if it was stopped); for `service.dead`, stops it.\n\n    nginx:\n      service.running:\n        - watch:\n          - file: /etc/nginx/nginx.conf\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(mod_watch(&self, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(mod_watch(&self, cx, false))
-    }
-}
+});
 
 /// Salt's `__virtual__` gate and offline mode: `Some(return)` when the
 /// state must stop here.
@@ -314,6 +274,24 @@ fn enable(
     }
 }
 
+/// `enable: True` / `False` of `running`/`dead`: Salt's `_enable` or
+/// `_disable` onto `r`; nothing when `enable` was not given.
+fn set_boot(
+    cx: &RunCtx<'_>,
+    r: &mut Ret,
+    a: &Args,
+    started: Option<bool>,
+    result: Value,
+    test: bool,
+) {
+    let name = a.name.as_str();
+    match tristate(&a.enable) {
+        Some(true) => enable(cx, r, name, started, result, &a.kwargs, test),
+        Some(false) => disable(cx, r, name, started, result, &a.kwargs, test),
+        None => {}
+    }
+}
+
 /// Salt's `_disable`, applied onto `r`.
 fn disable(
     cx: &RunCtx<'_>,
@@ -440,38 +418,62 @@ fn joined(parts: &[&str]) -> String {
         .join("\n")
 }
 
-fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
+/// What `running` and `dead` (`fun`) first ask: the return so far, whether
+/// the service runs, and whether it is enabled; `Err` when the state
+/// ends there (a misspelt `enabled`, no service module, offline, no such
+/// service, or its status unknown).
+fn begin(
+    a: &Args,
+    cx: &RunCtx<'_>,
+    fun: &str,
+    test: bool,
+) -> Result<(Ret, bool, bool), StateReturn> {
     let name = a.name.as_str();
     let mut r = Ret::new(name);
     if a.kwargs.contains_key("enabled") {
         r.set(json!(false), format!("Service {name} uses non-existent option \"enabled\".  Perhaps \"enable\" option was intended?"));
-        return r.done();
+        return Err(r.done());
     }
-    if let Some(g) = gate(cx, "running", name) {
-        return g.done();
+    if let Some(g) = gate(cx, fun, name) {
+        return Err(g.done());
     }
-    let enable_want = tristate(&a.enable);
     match available(cx, name, &mut r) {
         Ok(true) => {}
         Ok(false) => {
+            let (verb, gone_ok) = if fun == "dead" {
+                ("stopped", true)
+            } else {
+                ("started", false)
+            };
             if test {
-                r.set(Value::Null, format!("Service {name} not present; if created in this state run, it would have been started"));
+                r.set(Value::Null, format!("Service {name} not present; if created in this state run, it would have been {verb}"));
+            } else if gone_ok {
+                r.result = json!(true);
             }
-            return r.done();
+            return Err(r.done());
         }
         Err(e) => {
             r.set(json!(false), e);
-            return r.done();
+            return Err(r.done());
         }
     }
     let before = match status(cx, name, &a.sig) {
         Ok(s) => s,
         Err(e) => {
             r.set(json!(false), e);
-            return r.done();
+            return Err(r.done());
         }
     };
     let before_enabled = call_bool(cx, "service.enabled", &[json!(name)], &[]).unwrap_or(false);
+    Ok((r, before, before_enabled))
+}
+
+fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
+    let name = a.name.as_str();
+    let (mut r, before, before_enabled) = match begin(a, cx, "running", test) {
+        Ok(found) => found,
+        Err(done) => return done,
+    };
     let unmask_comment = if a.kwargs.get("unmask").is_some_and(truthy) {
         let runtime = a.kwargs.get("unmask_runtime").is_some_and(truthy);
         unmask(cx, name, runtime, test)
@@ -483,10 +485,8 @@ fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
             &format!("The service {name} is already running"),
             &unmask_comment,
         ]);
-        if enable_want == Some(true) && !before_enabled {
-            enable(cx, &mut r, name, None, json!(true), &a.kwargs, test);
-        } else if enable_want == Some(false) && before_enabled {
-            disable(cx, &mut r, name, None, json!(true), &a.kwargs, test);
+        if tristate(&a.enable).is_some_and(|want| want != before_enabled) {
+            set_boot(cx, &mut r, a, None, json!(true), test);
         }
         return r.done();
     }
@@ -505,13 +505,7 @@ fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
         }
         Ok(v) if !truthy(&v) => {
             r.set(json!(false), format!("Service {name} failed to start"));
-            match enable_want {
-                Some(true) => enable(cx, &mut r, name, Some(false), json!(false), &a.kwargs, test),
-                Some(false) => {
-                    disable(cx, &mut r, name, Some(false), json!(false), &a.kwargs, test)
-                }
-                None => {}
-            }
+            set_boot(cx, &mut r, a, Some(false), json!(false), test);
             return r.done();
         }
         Ok(_) => {}
@@ -529,11 +523,7 @@ fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
     } else {
         r.set(json!(false), format!("Service {name} failed to start"));
     }
-    match enable_want {
-        Some(true) => enable(cx, &mut r, name, Some(after), json!(after), &a.kwargs, test),
-        Some(false) => disable(cx, &mut r, name, Some(after), json!(after), &a.kwargs, test),
-        None => {}
-    }
+    set_boot(cx, &mut r, a, Some(after), json!(after), test);
     if truthy(&a.init_delay) {
         r.comment = format!(
             "{}\nDelayed return for {} seconds",
@@ -549,44 +539,14 @@ fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
 
 fn dead(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
     let name = a.name.as_str();
-    let mut r = Ret::new(name);
-    if a.kwargs.contains_key("enabled") {
-        r.set(json!(false), format!("Service {name} uses non-existent option \"enabled\".  Perhaps \"enable\" option was intended?"));
-        return r.done();
-    }
-    if let Some(g) = gate(cx, "dead", name) {
-        return g.done();
-    }
-    let enable_want = tristate(&a.enable);
-    match available(cx, name, &mut r) {
-        Ok(true) => {}
-        Ok(false) => {
-            if test {
-                r.set(Value::Null, format!("Service {name} not present; if created in this state run, it would have been stopped"));
-            } else {
-                r.result = json!(true);
-            }
-            return r.done();
-        }
-        Err(e) => {
-            r.set(json!(false), e);
-            return r.done();
-        }
-    }
-    let before = match status(cx, name, &a.sig) {
-        Ok(s) => s,
-        Err(e) => {
-            r.set(json!(false), e);
-            return r.done();
-        }
+    let (mut r, before, before_enabled) = match begin(a, cx, "dead", test) {
+        Ok(found) => found,
+        Err(done) => return done,
     };
-    let before_enabled = call_bool(cx, "service.enabled", &[json!(name)], &[]).unwrap_or(false);
     if !before {
         r.comment = format!("The service {name} is already dead");
-        if enable_want == Some(true) && !before_enabled {
-            enable(cx, &mut r, name, None, json!(true), &a.kwargs, test);
-        } else if enable_want == Some(false) && before_enabled {
-            disable(cx, &mut r, name, None, json!(true), &a.kwargs, test);
+        if tristate(&a.enable).is_some_and(|want| want != before_enabled) {
+            set_boot(cx, &mut r, a, None, json!(true), test);
         }
         return r.done();
     }
@@ -597,11 +557,7 @@ fn dead(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
     let kw = systemd_kwargs(&a.kwargs, STOP_ARGS);
     if !call_bool(cx, "service.stop", &[json!(name)], &kw).unwrap_or(false) {
         r.set(json!(false), format!("Service {name} failed to die"));
-        match enable_want {
-            Some(true) => enable(cx, &mut r, name, Some(true), json!(false), &a.kwargs, test),
-            Some(false) => disable(cx, &mut r, name, Some(true), json!(false), &a.kwargs, test),
-            None => {}
-        }
+        set_boot(cx, &mut r, a, Some(true), json!(false), test);
         return r.done();
     }
     if truthy(&a.init_delay) {
@@ -617,27 +573,7 @@ fn dead(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
     } else {
         r.comment = format!("Service {name} was killed");
     }
-    match enable_want {
-        Some(true) => enable(
-            cx,
-            &mut r,
-            name,
-            Some(after),
-            json!(!after),
-            &a.kwargs,
-            test,
-        ),
-        Some(false) => disable(
-            cx,
-            &mut r,
-            name,
-            Some(after),
-            json!(!after),
-            &a.kwargs,
-            test,
-        ),
-        None => {}
-    }
+    set_boot(cx, &mut r, a, Some(after), json!(!after), test);
     r.done()
 }
 

@@ -112,17 +112,9 @@ pub struct Absent {
     local: bool,
 }
 
-impl StateFn for Present {
+plan_or_apply!(Present {
     const DOC: &'static str = "Makes sure a local user exists with the given attributes: `uid`, `gid` (number or group name), `usergroup` (a group named after the user), `groups` (exactly these supplementary groups; with `remove_groups: False` at least these), `optional_groups` (added when they exist), `home`, `createhome` (default True), `shell`, `system`, `unique`, `nologinit`, GECOS `fullname`, `roomnumber`, `workphone`, `homephone`, `other`. Changing the uid or gid of an existing user needs `allow_uid_change` / `allow_gid_change`. Not supported yet: `password` and the password-ageing arguments (an error names them).\n\n    fred:\n      user.present:\n        - fullname: Fred Jones\n        - shell: /bin/zsh\n        - home: /home/fred\n        - uid: 4000\n        - groups:\n          - wheel\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 /// Salt's `file.group_to_gid`: a number stays, a name becomes its gid, an
 /// unknown name "".
@@ -668,17 +660,9 @@ fn group_changes(all: &[Value], cur: &[String], wanted: &[String], remove: bool)
     })
 }
 
-impl StateFn for Absent {
+plan_or_apply!(Absent {
     const DOC: &'static str = "Makes sure a local user does not exist (userdel); `purge: True` also removes its home directory and mail spool, `force: True` removes it even while logged in.\n\n    testuser:\n      user.absent:\n        - purge: True\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Absent {
     fn run(&self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {

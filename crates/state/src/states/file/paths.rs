@@ -90,16 +90,7 @@ impl StateFn for Exists {
     const DOC: &'static str = "Checks that a path exists (a file, directory or anything else); never creates it.\n\n    /etc/ssl/private/site.key:\n      file.exists\n";
 
     fn plan(self, _cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        let name = expanduser(&self.name);
-        let mut ret = Ret::new(Order::Standard, &name);
-        if name.is_empty() {
-            return Ok(ret.error("Must provide name to file.exists"));
-        }
-        if !Path::new(&name).exists() {
-            return Ok(ret.error(format!("Specified path {name} does not exist")));
-        }
-        ret.set_comment(format!("Path {name} exists"));
-        Ok(ret.done())
+        Ok(check_path(&self.name, true))
     }
 
     fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
@@ -109,32 +100,41 @@ impl StateFn for Exists {
 
 /// `file.missing`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Missing {
-    name: String,
-    #[allow(dead_code)]
-    kwargs: Map<String, Value>,
-}
+#[serde(transparent)]
+pub struct Missing(Exists);
 
 impl StateFn for Missing {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Checks that a path does not exist; never removes it.\n\n    /etc/nologin:\n      file.missing\n";
 
     fn plan(self, _cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        let name = expanduser(&self.name);
-        let mut ret = Ret::new(Order::Standard, &name);
-        if name.is_empty() {
-            return Ok(ret.error("Must provide name to file.missing"));
-        }
-        if Path::new(&name).exists() {
-            return Ok(ret.error(format!("Specified path {name} exists")));
-        }
-        ret.set_comment(format!("Path {name} is missing"));
-        Ok(ret.done())
+        Ok(check_path(&self.0.name, false))
     }
 
     fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
         self.plan(cx)
+    }
+}
+
+/// `file.exists` (`exists`) and `file.missing`: only look.
+fn check_path(name: &str, exists: bool) -> StateReturn {
+    let name = expanduser(name);
+    let mut ret = Ret::new(Order::Standard, &name);
+    let fun = if exists { "exists" } else { "missing" };
+    if name.is_empty() {
+        return ret.error(format!("Must provide name to file.{fun}"));
+    }
+    match (exists, Path::new(&name).exists()) {
+        (true, false) => ret.error(format!("Specified path {name} does not exist")),
+        (false, true) => ret.error(format!("Specified path {name} exists")),
+        (true, true) => {
+            ret.set_comment(format!("Path {name} exists"));
+            ret.done()
+        }
+        (false, false) => {
+            ret.set_comment(format!("Path {name} is missing"));
+            ret.done()
+        }
     }
 }
 

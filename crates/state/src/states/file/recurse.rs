@@ -78,19 +78,11 @@ pub struct Recurse {
     kwargs: Map<String, Value>,
 }
 
-impl StateFn for Recurse {
+plan_or_apply!(Recurse {
     const REQUIRED: &'static [&'static str] = &["name", "source"];
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Copies a directory from the file server (`source: salt://dir`, or a list, the first found wins) into `name`: each file as `file.managed` would (`template`, `context`, `defaults`, `user`, `group`, `file_mode`, `backup`, `replace`), each directory as `file.directory` would (`dir_mode`). `include_pat`/`exclude_pat` (globs, or `E@regex`) select files by their relative path, `maxdepth` limits the depth, `include_empty` also makes empty directories, `clean: True` removes what the source does not have (and no `require`d file state manages).\n\n    /srv/app/conf:\n      file.recurse:\n        - source: salt://app/conf\n        - template: jinja\n        - file_mode: 640\n        - clean: True\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 /// What a recurse manages: files (destination, source URL), directories,
 /// and the paths `clean` keeps.
