@@ -166,6 +166,11 @@ fn ret(name: &str, changes: Value, result: Value, comment: String) -> StateRetur
     StateReturn::from_map(m)
 }
 
+/// A return without changes.
+fn no_changes(name: &str, result: bool, comment: impl Into<String>) -> StateReturn {
+    ret(name, json!({}), json!(result), comment.into())
+}
+
 fn with_warnings(mut r: StateReturn, warnings: &[String]) -> StateReturn {
     if !warnings.is_empty() {
         r.set("warnings", json!(warnings));
@@ -216,12 +221,7 @@ impl Installed {
         let name = self.name.clone();
         let extra = passed_on(&self.kwargs)?;
         if self.pkgs.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(ret(
-                &name,
-                json!({}),
-                json!(true),
-                "No packages to install provided".into(),
-            ));
+            return Ok(no_changes(&name, true, "No packages to install provided"));
         }
         let has = |v: &Option<Vec<Value>>| v.as_ref().is_some_and(|v| !v.is_empty());
         if !name.is_empty() && !has(&self.pkgs) && !has(&self.sources) {
@@ -234,12 +234,7 @@ impl Installed {
         }
         let mut refresh = check_refresh(cx, self.refresh);
         if truthy(&self.pkg_verify) {
-            return Ok(ret(
-                &name,
-                json!({}),
-                json!(false),
-                "pkg.verify not implemented".into(),
-            ));
+            return Ok(no_changes(&name, false, "pkg.verify not implemented"));
         }
         let version = (!self.version.is_null()).then(|| py_str(&self.version));
         let req = Request {
@@ -536,11 +531,10 @@ impl Latest {
         let name = self.name.as_str();
         let refresh = check_refresh(cx, self.refresh);
         if self.kwargs.get("sources").is_some_and(truthy) {
-            return Ok(ret(
+            return Ok(no_changes(
                 name,
-                json!({}),
-                json!(false),
-                "The \"sources\" parameter is not supported.".into(),
+                false,
+                "The \"sources\" parameter is not supported.",
             ));
         }
         let mut kwargs = self.kwargs.clone();
@@ -553,12 +547,7 @@ impl Latest {
                 .cloned()
                 .collect(),
             Some(_) => {
-                return Ok(ret(
-                    name,
-                    json!({}),
-                    json!(true),
-                    "No packages to install provided".into(),
-                ));
+                return Ok(no_changes(name, true, "No packages to install provided"));
             }
             None => vec![name.to_owned()],
         };
@@ -572,10 +561,9 @@ impl Latest {
         ) {
             Ok(v) => v,
             Err(e) => {
-                return Ok(ret(
+                return Ok(no_changes(
                     name,
-                    json!({}),
-                    json!(false),
+                    false,
                     format!(
                         "An error was encountered while checking the newest available version of package(s): {e}"
                     ),
@@ -676,10 +664,9 @@ impl Latest {
         let changes = match call(cx, "pkg.install", &[], &kw) {
             Ok(v) => v,
             Err(e) => {
-                return Ok(ret(
+                return Ok(no_changes(
                     name,
-                    json!({}),
-                    json!(false),
+                    false,
                     format!("An error was encountered while installing package(s): {e}"),
                 ));
             }
@@ -839,10 +826,9 @@ impl Removed {
             } else {
                 ""
             };
-            return Ok(ret(
+            return Ok(no_changes(
                 name,
-                json!({}),
-                json!(true),
+                true,
                 format!("All specified packages{extra} are already absent"),
             ));
         }
@@ -871,10 +857,9 @@ impl Removed {
         targets.sort();
         if targets.is_empty() {
             let extra = if purge { " or partially installed" } else { "" };
-            return Ok(ret(
+            return Ok(no_changes(
                 name,
-                json!({}),
-                json!(true),
+                true,
                 format!("None of the targeted packages are installed{extra}"),
             ));
         }

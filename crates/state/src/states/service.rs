@@ -9,51 +9,12 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::calls::{call, call_bool, sls_of};
+use super::calls::{Ret, call, call_bool, sls_of};
 use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::value::truthy;
 
 /// Arguments only systemd's functions take.
 const SYSTEMD_ONLY: &[&str] = &["no_block", "unmask", "unmask_runtime"];
-
-/// The return being built; Salt's key order (name, changes, result, comment).
-#[derive(Debug, Clone)]
-struct Ret {
-    name: String,
-    changes: Map<String, Value>,
-    result: Value,
-    comment: String,
-    warnings: Vec<String>,
-}
-
-impl Ret {
-    fn new(name: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            changes: Map::new(),
-            result: json!(true),
-            comment: String::new(),
-            warnings: Vec::new(),
-        }
-    }
-
-    fn set(&mut self, result: Value, comment: impl Into<String>) {
-        self.result = result;
-        self.comment = comment.into();
-    }
-
-    fn done(self) -> StateReturn {
-        let mut m = Map::new();
-        m.insert("name".into(), json!(self.name));
-        m.insert("changes".into(), Value::Object(self.changes));
-        m.insert("result".into(), self.result);
-        m.insert("comment".into(), json!(self.comment));
-        if !self.warnings.is_empty() {
-            m.insert("warnings".into(), json!(self.warnings));
-        }
-        StateReturn::from_map(m)
-    }
-}
 
 /// What `running`/`dead` were called with.
 #[derive(Debug, Deserialize)]
@@ -226,14 +187,10 @@ fn enable(
         Err(e) => return r.set(json!(false), e),
     };
     if before {
-        r.comment = match started {
-            Some(true) => format!("Service {name} is already enabled, and is running"),
-            None => {
-                r.changes = Map::new();
-                format!("Service {name} is already enabled, and is in the desired state")
-            }
-            Some(false) => format!("Service {name} is already enabled, and is dead"),
-        };
+        if started.is_none() {
+            r.changes = Map::new();
+        }
+        r.comment = boot_comment(name, "is already enabled", started);
         return;
     }
     if test {
@@ -246,11 +203,7 @@ fn enable(
             if before != after {
                 r.changes.insert(name.to_owned(), json!(true));
             }
-            r.comment = match started {
-                Some(true) => format!("Service {name} has been enabled, and is running"),
-                None => format!("Service {name} has been enabled, and is in the desired state"),
-                Some(false) => format!("Service {name} has been enabled, and is dead"),
-            };
+            r.comment = boot_comment(name, "has been enabled", started);
             return;
         }
         Ok(_) => None,
@@ -272,6 +225,17 @@ fn enable(
         r.comment
             .push_str(&format!(". Additional information follows:\n\n{e}"));
     }
+}
+
+/// "Service NAME {done}, and ..." as `_enable`/`_disable` end it: "is
+/// running" (`Some(true)`), "is in the desired state" (`None`), "is dead".
+fn boot_comment(name: &str, done: &str, started: Option<bool>) -> String {
+    let state = match started {
+        Some(true) => "is running",
+        None => "is in the desired state",
+        Some(false) => "is dead",
+    };
+    format!("Service {name} {done}, and {state}")
 }
 
 /// `enable: True` / `False` of `running`/`dead`: Salt's `_enable` or
@@ -316,14 +280,10 @@ fn disable(
         Err(e) => return r.set(json!(false), e),
     };
     if before {
-        r.comment = match started {
-            Some(true) => format!("Service {name} is already disabled, and is running"),
-            None => {
-                r.changes = Map::new();
-                format!("Service {name} is already disabled, and is in the desired state")
-            }
-            Some(false) => format!("Service {name} is already disabled, and is dead"),
-        };
+        if started.is_none() {
+            r.changes = Map::new();
+        }
+        r.comment = boot_comment(name, "is already disabled", started);
         return;
     }
     if test {
@@ -336,11 +296,7 @@ fn disable(
         if before != after {
             r.changes.insert(name.to_owned(), json!(true));
         }
-        r.comment = match started {
-            Some(true) => format!("Service {name} has been disabled, and is running"),
-            None => format!("Service {name} has been disabled, and is in the desired state"),
-            Some(false) => format!("Service {name} has been disabled, and is dead"),
-        };
+        r.comment = boot_comment(name, "has been disabled", started);
         return;
     }
     r.result = json!(false);

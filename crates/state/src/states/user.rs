@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::calls::{call, call_bool};
+use super::calls::{Ret, call, call_bool};
 use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::pyrepr::{py_repr, py_str};
 use crate::value::truthy;
@@ -204,7 +204,8 @@ impl Present {
             )));
         }
         let name = self.name.as_str();
-        let mut r = Ret::new(name, format!("User {name} is present and up to date"));
+        let mut r = Ret::new(name);
+        r.comment = format!("User {name} is present and up to date");
         for field in [&self.fullname, &self.roomnumber, &self.workphone] {
             if let Some(g) = Self::gecos(field).filter(|g| g.contains(',')) {
                 r.set(json!(false), format!("Unsupported char ',' in {g}"));
@@ -667,7 +668,7 @@ plan_or_apply!(Absent {
 impl Absent {
     fn run(&self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {
         let name = self.name.as_str();
-        let mut r = Ret::new(name, String::new());
+        let mut r = Ret::new(name);
         let lusr = call(cx, "user.info", &[json!(name)], &[]).map_err(StateError::Command)?;
         if !truthy(&lusr) {
             r.comment = format!("User {name} is not present");
@@ -703,38 +704,5 @@ impl Absent {
             r.set(json!(false), format!("Failed to remove user {name}"));
         }
         Ok(r.done())
-    }
-}
-
-/// The return being built (name, changes, result, comment).
-struct Ret {
-    name: String,
-    changes: Map<String, Value>,
-    result: Value,
-    comment: String,
-}
-
-impl Ret {
-    fn new(name: &str, comment: String) -> Self {
-        Self {
-            name: name.into(),
-            changes: Map::new(),
-            result: json!(true),
-            comment,
-        }
-    }
-
-    fn set(&mut self, result: Value, comment: String) {
-        self.result = result;
-        self.comment = comment;
-    }
-
-    fn done(self) -> StateReturn {
-        let mut m = Map::new();
-        m.insert("name".into(), json!(self.name));
-        m.insert("changes".into(), Value::Object(self.changes));
-        m.insert("result".into(), self.result);
-        m.insert("comment".into(), json!(self.comment));
-        StateReturn::from_map(m)
     }
 }
