@@ -74,3 +74,13 @@ fn watch_only(
 ) -> crate::module::StateReturn {
     crate::module::StateReturn::new(a.name.clone(), Some(true), "")
 }
+
+/// The key and value of a one-key map (`- name: value` in an SLS list).
+pub(crate) fn sole_entry(
+    m: &serde_json::Map<String, serde_json::Value>,
+) -> (String, serde_json::Value) {
+    m.iter()
+        .next()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .unwrap_or_default()
+}
