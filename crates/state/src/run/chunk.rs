@@ -5,27 +5,16 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
-use super::requisite::{ReqIdx, Status, entries, normalize};
+use super::requisite::{KINDS, ReqIdx, Status, entries, normalize};
 use super::{Runner, add_identity};
 use crate::module::Reqs;
 use crate::pyrepr::py_str;
 use crate::value::truthy;
 
-/// Requisites whose targets are pulled in (and reported when missing).
-/// Salt leaves `onfail_all` out and then crashes on a target defined
-/// later (UnboundLocalError); we pull it like the others.
-const PULLED: &[&str] = &[
-    "require",
-    "require_any",
-    "watch",
-    "watch_any",
-    "prereq",
-    "onfail",
-    "onfail_any",
-    "onfail_all",
-    "onchanges",
-    "onchanges_any",
-];
+/// Requisites whose targets are pulled in (and reported when missing):
+/// all kinds. Salt leaves `onfail_all` out and then crashes on a target
+/// defined later (UnboundLocalError); we pull it like the others.
+const PULLED: &[&str] = KINDS;
 
 impl Runner<'_> {
     pub(super) fn call_chunk(&mut self, idx: usize, depth: u32) {

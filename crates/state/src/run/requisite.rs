@@ -38,7 +38,7 @@ pub(super) enum Status {
 pub(super) type ReqIdx = IndexMap<&'static str, Vec<usize>>;
 
 /// Requisite kinds in the order Salt checks them.
-const KINDS: &[&str] = &[
+pub(super) const KINDS: &[&str] = &[
     "require",
     "require_any",
     "watch",

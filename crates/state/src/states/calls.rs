@@ -6,9 +6,9 @@
 //! into the bare message, which is what Salt's states show (its
 //! `exc.strerror`).
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use crate::module::RunCtx;
+use crate::module::{RunCtx, StateReturn};
 
 /// Calls `fun` with positional `args` and keyword `kwargs`; `Err` holds the
 /// function's error message.
@@ -85,5 +85,41 @@ mod tests {
             error_text(&json!("'x.y' is not available.")),
             "'x.y' is not available."
         );
+    }
+}
+
+/// The return a system state builds (`service`, `user`); Salt's key
+/// order: name, changes, result, comment.
+#[derive(Debug, Clone)]
+pub(crate) struct Ret {
+    pub(crate) name: String,
+    pub(crate) changes: Map<String, Value>,
+    pub(crate) result: Value,
+    pub(crate) comment: String,
+}
+
+impl Ret {
+    /// Result True, no changes, no comment.
+    pub(crate) fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            changes: Map::new(),
+            result: json!(true),
+            comment: String::new(),
+        }
+    }
+
+    pub(crate) fn set(&mut self, result: Value, comment: impl Into<String>) {
+        self.result = result;
+        self.comment = comment.into();
+    }
+
+    pub(crate) fn done(self) -> StateReturn {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(self.name));
+        m.insert("changes".into(), Value::Object(self.changes));
+        m.insert("result".into(), self.result);
+        m.insert("comment".into(), json!(self.comment));
+        StateReturn::from_map(m)
     }
 }

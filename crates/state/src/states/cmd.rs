@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::cmd_stateful::reinterpret;
+use super::{WatchOnly, watch_only};
 use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::pyrepr::py_str;
 use crate::registry::bind_state;
@@ -80,7 +81,7 @@ impl Run {
         {
             name = t.clone();
         }
-        if !self.env.is_null() && !self.env.is_array() && !self.env.is_object() {
+        if !env_ok(&self.env) {
             ret.set(
                 "comment",
                 json!("Invalidly-formatted 'env' parameter. See documentation."),
@@ -98,37 +99,29 @@ impl Run {
             ret.set("changes", json!({"cmd": name}));
             return if stateful { reinterpret(ret) } else { Ok(ret) };
         }
-        if let Some(cwd) = self.cwd.as_str().filter(|c| !c.is_empty())
-            && !std::path::Path::new(cwd).is_dir()
-        {
-            ret.set(
-                "comment",
-                json!(format!(
-                    "Desired working directory \"{cwd}\" is not available"
-                )),
-            );
+        if let Some(comment) = missing_cwd(&self.cwd) {
+            ret.set("comment", Value::String(comment));
             return Ok(ret);
         }
         let mut kwargs = self.kwargs.clone();
         kwargs.insert("cmd".into(), Value::String(name.clone()));
         kwargs.insert("python_shell".into(), Value::Bool(true));
-        for (k, v) in [
-            ("timeout", &self.timeout),
-            ("cwd", &self.cwd),
-            ("runas", &self.runas),
-            ("shell", &self.shell),
-            ("env", &self.env),
-            ("prepend_path", &self.prepend_path),
-            ("output_loglevel", &self.output_loglevel),
-            ("hide_output", &self.hide_output),
-            ("success_retcodes", &self.success_retcodes),
-            ("success_stdout", &self.success_stdout),
-            ("success_stderr", &self.success_stderr),
-        ] {
-            if !v.is_null() {
-                kwargs.insert(k.into(), v.clone());
-            }
-        }
+        put_given(
+            &mut kwargs,
+            [
+                ("timeout", &self.timeout),
+                ("cwd", &self.cwd),
+                ("runas", &self.runas),
+                ("shell", &self.shell),
+                ("env", &self.env),
+                ("prepend_path", &self.prepend_path),
+                ("output_loglevel", &self.output_loglevel),
+                ("hide_output", &self.hide_output),
+                ("success_retcodes", &self.success_retcodes),
+                ("success_stdout", &self.success_stdout),
+                ("success_stderr", &self.success_stderr),
+            ],
+        );
         let mut cmd_all = match run_all(cx, "cmd.run_all", &kwargs) {
             Ok(m) => m,
             Err(msg) => {
@@ -152,59 +145,29 @@ impl Run {
         ret.set("changes", Value::Object(cmd_all));
         ret.set("result", Value::Bool(result));
         ret.set("comment", json!(format!("Command \"{name}\" run")));
-        if stateful {
-            ret = reinterpret(ret)?;
-        }
-        if cx.test && retcode == json!(0) && ret.changes().is_some_and(|c| !c.is_empty()) {
-            ret.set("result", Value::Null);
-        }
-        Ok(ret)
+        finish(ret, cx, stateful, &retcode)
     }
 }
 
 /// `cmd.wait`: `cmd.run`, but only when a watched state changed.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Wait {
-    name: Value,
-    #[allow(dead_code)]
-    kwargs: Map<String, Value>,
-}
+#[serde(transparent)]
+pub struct Wait(WatchOnly);
 
-impl StateFn for Wait {
+plan_or_apply!(Wait => watch_only.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Like `cmd.run`, but the command runs only when a state in its `watch` list reports changes (through `cmd.mod_watch`); otherwise it succeeds doing nothing. Takes `cmd.run`'s arguments.\n\n    reload-daemon:\n      cmd.wait:\n        - name: systemctl daemon-reload\n        - watch:\n          - file: /etc/systemd/system/app.service\n";
-
-    fn plan(self, _cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(StateReturn::new(self.name, Some(true), ""))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.plan(cx)
-    }
-}
+});
 
 /// `cmd.wait_script`: `cmd.script`, but only when a watched state changed.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WaitScript {
-    name: Value,
-    #[allow(dead_code)]
-    kwargs: Map<String, Value>,
-}
+#[serde(transparent)]
+pub struct WaitScript(WatchOnly);
 
-impl StateFn for WaitScript {
+plan_or_apply!(WaitScript => watch_only.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Like `cmd.script`, but the script runs only when a state in its `watch` list reports changes (through `cmd.mod_watch`). Takes `cmd.script`'s arguments.\n\n    rebuild-index:\n      cmd.wait_script:\n        - source: salt://scripts/reindex.sh\n        - watch:\n          - file: /srv/data\n";
-
-    fn plan(self, _cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(StateReturn::new(self.name, Some(true), ""))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.plan(cx)
-    }
-}
+});
 
 /// `cmd.script`
 #[derive(Debug, Deserialize)]
@@ -272,7 +235,7 @@ impl Script {
             name = t.clone();
         }
         let mut ret = StateReturn::new(Value::String(name.clone()), Some(false), "");
-        if !self.env.is_null() && !self.env.is_array() && !self.env.is_object() {
+        if !env_ok(&self.env) {
             ret.set(
                 "comment",
                 json!("Invalidly-formatted 'env' parameter. See documentation."),
@@ -317,15 +280,8 @@ impl Script {
             );
             return if stateful { reinterpret(ret) } else { Ok(ret) };
         }
-        if let Some(cwd) = self.cwd.as_str().filter(|c| !c.is_empty())
-            && !std::path::Path::new(cwd).is_dir()
-        {
-            ret.set(
-                "comment",
-                json!(format!(
-                    "Desired working directory \"{cwd}\" is not available"
-                )),
-            );
+        if let Some(comment) = missing_cwd(&self.cwd) {
+            ret.set("comment", Value::String(comment));
             return Ok(ret);
         }
         let cmd_all = match fetch_script(cx, &source, &self.template, tmpctx)? {
@@ -339,22 +295,21 @@ impl Script {
                 kwargs.insert("source".into(), Value::String(local));
                 kwargs.insert("python_shell".into(), Value::Bool(true));
                 kwargs.insert("saltenv".into(), Value::String(cx.saltenv.to_owned()));
-                for (k, v) in [
-                    ("runas", &self.runas),
-                    ("shell", &self.shell),
-                    ("env", &self.env),
-                    ("cwd", &self.cwd),
-                    ("timeout", &self.timeout),
-                    ("output_loglevel", &self.output_loglevel),
-                    ("hide_output", &self.hide_output),
-                    ("success_retcodes", &self.success_retcodes),
-                    ("success_stdout", &self.success_stdout),
-                    ("success_stderr", &self.success_stderr),
-                ] {
-                    if !v.is_null() {
-                        kwargs.insert(k.into(), v.clone());
-                    }
-                }
+                put_given(
+                    &mut kwargs,
+                    [
+                        ("runas", &self.runas),
+                        ("shell", &self.shell),
+                        ("env", &self.env),
+                        ("cwd", &self.cwd),
+                        ("timeout", &self.timeout),
+                        ("output_loglevel", &self.output_loglevel),
+                        ("hide_output", &self.hide_output),
+                        ("success_retcodes", &self.success_retcodes),
+                        ("success_stdout", &self.success_stdout),
+                        ("success_stderr", &self.success_stderr),
+                    ],
+                );
                 match run_all(cx, "cmd.script", &kwargs) {
                     Ok(m) => m,
                     Err(msg) => {
@@ -376,13 +331,7 @@ impl Script {
         };
         ret.set("comment", Value::String(comment));
         ret.set("changes", Value::Object(cmd_all));
-        if stateful {
-            ret = reinterpret(ret)?;
-        }
-        if cx.test && retcode == json!(0) && ret.changes().is_some_and(|c| !c.is_empty()) {
-            ret.set("result", Value::Null);
-        }
-        Ok(ret)
+        finish(ret, cx, stateful, &retcode)
     }
 }
 
@@ -514,4 +463,50 @@ fn fetch_script(
         },
         Err(_) => None,
     })
+}
+
+/// Sets each option that was given (not null) in the call's keywords.
+fn put_given<'a>(
+    kwargs: &mut Map<String, Value>,
+    options: impl IntoIterator<Item = (&'static str, &'a Value)>,
+) {
+    for (k, v) in options {
+        if !v.is_null() {
+            kwargs.insert(k.into(), v.clone());
+        }
+    }
+}
+
+/// `env` must be a map or a list of maps (or not given).
+fn env_ok(env: &Value) -> bool {
+    env.is_null() || env.is_array() || env.is_object()
+}
+
+/// The comment when `cwd` is given but is not a directory.
+fn missing_cwd(cwd: &Value) -> Option<String> {
+    let cwd = cwd.as_str().filter(|c| !c.is_empty())?;
+    if std::path::Path::new(cwd).is_dir() {
+        None
+    } else {
+        Some(format!(
+            "Desired working directory \"{cwd}\" is not available"
+        ))
+    }
+}
+
+/// The end of `cmd.run`/`cmd.script`: a `stateful` command's own report,
+/// and in test mode (a `test_name` ran) result None when it made changes.
+fn finish(
+    mut ret: StateReturn,
+    cx: &RunCtx<'_>,
+    stateful: bool,
+    retcode: &Value,
+) -> Result<StateReturn, StateError> {
+    if stateful {
+        ret = reinterpret(ret)?;
+    }
+    if cx.test && *retcode == json!(0) && ret.changes().is_some_and(|c| !c.is_empty()) {
+        ret.set("result", Value::Null);
+    }
+    Ok(ret)
 }

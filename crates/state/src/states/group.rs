@@ -52,17 +52,9 @@ enum Change {
     Invalid,
 }
 
-impl StateFn for Present {
+plan_or_apply!(Present {
     const DOC: &'static str = "Makes sure a local group exists: `gid` (changed when it differs), `system: True` (groupadd -r), `members` (exactly these users), or `addusers` / `delusers` (these added / removed; not together with `members`), `non_unique` (allow a duplicate gid).\n\n    cheese:\n      group.present:\n        - gid: 7648\n        - system: True\n        - addusers:\n          - user1\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 fn names(v: &Option<Vec<Value>>) -> Option<Vec<String>> {
     v.as_ref().map(|l| l.iter().map(py_str).collect())
@@ -305,17 +297,9 @@ fn changes_value(changes: &[Change]) -> Value {
     Value::Object(m)
 }
 
-impl StateFn for Absent {
+plan_or_apply!(Absent {
     const DOC: &'static str = "Makes sure a local group does not exist (groupdel).\n\n    db_admin:\n      group.absent: []\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Absent {
     fn run(&self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {

@@ -23,17 +23,9 @@ pub struct Present {
     mods: Option<Vec<Value>>,
 }
 
-impl StateFn for Present {
+plan_or_apply!(Present {
     const DOC: &'static str = "Loads a kernel module (modprobe); `persist: True` also lists it for loading at boot (/etc/modules-load.d/salt_managed.conf on systemd hosts); `mods` loads several (`name` is then only a label).\n\n    kvm_amd:\n      kmod.present:\n        - persist: True\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Present {
     fn run(&self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {

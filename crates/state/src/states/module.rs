@@ -21,6 +21,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::{WatchOnly, watch_only};
 use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::pyrepr::py_str;
 
@@ -47,25 +48,13 @@ impl StateFn for Run {
 
 /// `module.wait` / `module.watch`: `module.run`, only from a `watch`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Wait {
-    name: Value,
-    #[allow(dead_code)]
-    kwargs: Map<String, Value>,
-}
+#[serde(transparent)]
+pub struct Wait(WatchOnly);
 
-impl StateFn for Wait {
+plan_or_apply!(Wait => watch_only.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Does nothing by itself; when a state in its `watch` list changes, `module.run` runs with these arguments (deprecated in Salt: use `module.run` with `onchanges`).\n\n    reload-units:\n      module.wait:\n        - name: service.systemctl_reload\n        - watch:\n          - file: /etc/systemd/system/app.service\n";
-
-    fn plan(self, _cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(StateReturn::new(self.name, Some(true), ""))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.plan(cx)
-    }
-}
+});
 
 impl Run {
     fn dispatch(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {

@@ -166,6 +166,11 @@ fn ret(name: &str, changes: Value, result: Value, comment: String) -> StateRetur
     StateReturn::from_map(m)
 }
 
+/// A return without changes.
+fn no_changes(name: &str, result: bool, comment: impl Into<String>) -> StateReturn {
+    ret(name, json!({}), json!(result), comment.into())
+}
+
 fn with_warnings(mut r: StateReturn, warnings: &[String]) -> StateReturn {
     if !warnings.is_empty() {
         r.set("warnings", json!(warnings));
@@ -206,30 +211,17 @@ fn compare(old: &t::Installed, new: &t::Installed) -> Map<String, Value> {
     out
 }
 
-impl StateFn for Installed {
+plan_or_apply!(Installed {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Makes sure packages are installed: `name` (with `version`), or `pkgs` (names, or {name: version}; versions may be conditions like '>=1.2,<2' or globs), or `sources` ({name: salt://... or /path} .deb/.rpm files). `refresh` updates the package database first (default: once per run), `reinstall`, `fromrepo`, `skip_verify`, `allow_updates`, `ignore_epoch`, `normalize`; apt: `install_recommends`, `only_upgrade`, `force_yes`, `force_conf_new`; yum: `enablerepo`, `disablerepo`, `disableexcludes`, `setopt`. Not supported yet: `hold`, `pkg_verify`.\n\n    mypkgs:\n      pkg.installed:\n        - pkgs:\n          - foo\n          - bar: 1.2.3-4\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Installed {
     fn run(mut self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {
         let name = self.name.clone();
         let extra = passed_on(&self.kwargs)?;
         if self.pkgs.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(ret(
-                &name,
-                json!({}),
-                json!(true),
-                "No packages to install provided".into(),
-            ));
+            return Ok(no_changes(&name, true, "No packages to install provided"));
         }
         let has = |v: &Option<Vec<Value>>| v.as_ref().is_some_and(|v| !v.is_empty());
         if !name.is_empty() && !has(&self.pkgs) && !has(&self.sources) {
@@ -242,12 +234,7 @@ impl Installed {
         }
         let mut refresh = check_refresh(cx, self.refresh);
         if truthy(&self.pkg_verify) {
-            return Ok(ret(
-                &name,
-                json!({}),
-                json!(false),
-                "pkg.verify not implemented".into(),
-            ));
+            return Ok(no_changes(&name, false, "pkg.verify not implemented"));
         }
         let version = (!self.version.is_null()).then(|| py_str(&self.version));
         let req = Request {
@@ -534,29 +521,20 @@ impl Installed {
     }
 }
 
-impl StateFn for Latest {
+plan_or_apply!(Latest {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Makes sure packages are installed at the newest version the repositories offer (upgrading them): `name`, or `pkgs` (names). `refresh` updates the package database first (default: once per run); `fromrepo`, `skip_verify`, and the apt/yum options of pkg.installed.\n\n    mypkgs:\n      pkg.latest:\n        - pkgs:\n          - foo\n          - bar\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Latest {
     fn run(self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {
         let name = self.name.as_str();
         let refresh = check_refresh(cx, self.refresh);
         if self.kwargs.get("sources").is_some_and(truthy) {
-            return Ok(ret(
+            return Ok(no_changes(
                 name,
-                json!({}),
-                json!(false),
-                "The \"sources\" parameter is not supported.".into(),
+                false,
+                "The \"sources\" parameter is not supported.",
             ));
         }
         let mut kwargs = self.kwargs.clone();
@@ -569,12 +547,7 @@ impl Latest {
                 .cloned()
                 .collect(),
             Some(_) => {
-                return Ok(ret(
-                    name,
-                    json!({}),
-                    json!(true),
-                    "No packages to install provided".into(),
-                ));
+                return Ok(no_changes(name, true, "No packages to install provided"));
             }
             None => vec![name.to_owned()],
         };
@@ -588,10 +561,9 @@ impl Latest {
         ) {
             Ok(v) => v,
             Err(e) => {
-                return Ok(ret(
+                return Ok(no_changes(
                     name,
-                    json!({}),
-                    json!(false),
+                    false,
                     format!(
                         "An error was encountered while checking the newest available version of package(s): {e}"
                     ),
@@ -692,10 +664,9 @@ impl Latest {
         let changes = match call(cx, "pkg.install", &[], &kw) {
             Ok(v) => v,
             Err(e) => {
-                return Ok(ret(
+                return Ok(no_changes(
                     name,
-                    json!({}),
-                    json!(false),
+                    false,
                     format!("An error was encountered while installing package(s): {e}"),
                 ));
             }
@@ -855,10 +826,9 @@ impl Removed {
             } else {
                 ""
             };
-            return Ok(ret(
+            return Ok(no_changes(
                 name,
-                json!({}),
-                json!(true),
+                true,
                 format!("All specified packages{extra} are already absent"),
             ));
         }
@@ -887,10 +857,9 @@ impl Removed {
         targets.sort();
         if targets.is_empty() {
             let extra = if purge { " or partially installed" } else { "" };
-            return Ok(ret(
+            return Ok(no_changes(
                 name,
-                json!({}),
-                json!(true),
+                true,
                 format!("None of the targeted packages are installed{extra}"),
             ));
         }
@@ -988,18 +957,10 @@ impl Removed {
     }
 }
 
-impl StateFn for ModWatch {
+plan_or_apply!(ModWatch {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Run by `watch` / `listen` on a pkg state whose target changed: runs pkg.installed / pkg.latest / pkg.removed / pkg.purged again.\n\n    foo:\n      pkg.latest:\n        - watch:\n          - pkgrepo: myrepo\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl ModWatch {
     fn run(self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {

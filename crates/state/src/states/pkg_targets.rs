@@ -81,11 +81,7 @@ pub(crate) fn repack(cx: &RunCtx<'_>, pkgs: &[Value], normalize: bool) -> Result
     for p in pkgs {
         let (n, v) = match p {
             Value::Object(m) if m.len() == 1 => {
-                let (k, v) = m
-                    .iter()
-                    .next()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .unwrap_or_default();
+                let (k, v) = crate::states::sole_entry(m);
                 (k, if v.is_null() { None } else { Some(py_str(&v)) })
             }
             other => (py_str(other), None),

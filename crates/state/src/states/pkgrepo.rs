@@ -49,18 +49,10 @@ fn is_true(v: &Value) -> bool {
     }
 }
 
-impl StateFn for Managed {
+plan_or_apply!(Managed {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Makes sure a package repository is configured. Debian family: `name` is the whole sources line ('deb [signed-by=/etc/apt/keyrings/x.gpg] http://... bookworm main'), with `file` (default /etc/apt/sources.list), `comps`, `architectures`, `refresh` (default True: apt-get update after a change). RedHat family: `name` is the repository id, with `humanname`, `baseurl`/`mirrorlist`/`metalink`, `gpgcheck`, `gpgkey`, `enabled`/`disabled`, any other yum option. Not supported yet: `ppa`, `copr`, `keyid`/`keyserver`, `key_url`, `key_text`.\n\n    example:\n      pkgrepo.managed:\n        - name: deb [signed-by=/etc/apt/keyrings/example.gpg] http://deb.example.com/debian bookworm main\n        - file: /etc/apt/sources.list.d/example.list\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Managed {
     fn run(self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {

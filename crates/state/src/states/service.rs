@@ -9,51 +9,12 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::calls::{call, call_bool, sls_of};
+use super::calls::{Ret, call, call_bool, sls_of};
 use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::value::truthy;
 
 /// Arguments only systemd's functions take.
 const SYSTEMD_ONLY: &[&str] = &["no_block", "unmask", "unmask_runtime"];
-
-/// The return being built; Salt's key order (name, changes, result, comment).
-#[derive(Debug, Clone)]
-struct Ret {
-    name: String,
-    changes: Map<String, Value>,
-    result: Value,
-    comment: String,
-    warnings: Vec<String>,
-}
-
-impl Ret {
-    fn new(name: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            changes: Map::new(),
-            result: json!(true),
-            comment: String::new(),
-            warnings: Vec::new(),
-        }
-    }
-
-    fn set(&mut self, result: Value, comment: impl Into<String>) {
-        self.result = result;
-        self.comment = comment.into();
-    }
-
-    fn done(self) -> StateReturn {
-        let mut m = Map::new();
-        m.insert("name".into(), json!(self.name));
-        m.insert("changes".into(), Value::Object(self.changes));
-        m.insert("result".into(), self.result);
-        m.insert("comment".into(), json!(self.comment));
-        if !self.warnings.is_empty() {
-            m.insert("warnings".into(), json!(self.warnings));
-        }
-        StateReturn::from_map(m)
-    }
-}
 
 /// What `running`/`dead` were called with.
 #[derive(Debug, Deserialize)]
@@ -114,70 +75,30 @@ pub struct ModWatch {
     kwargs: Map<String, Value>,
 }
 
-impl StateFn for Running {
+plan_or_apply!(Running => running.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Keeps a systemd service running: starts it when it is not (`no_block`, `unmask`, `unmask_runtime` passed to systemctl). `enable: True` / `False` also enables or disables it at boot. `init_delay: N` waits N seconds after starting. A `watch` on it restarts the service when the watched state changed (`reload: True` reloads instead, `force: True` with it force-reloads).\n\n    nginx:\n      service.running:\n        - enable: True\n        - reload: True\n        - watch:\n          - file: /etc/nginx/nginx.conf\n";
+});
 
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(running(&self.0, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(running(&self.0, cx, false))
-    }
-}
-
-impl StateFn for Dead {
+plan_or_apply!(Dead => dead.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Keeps a systemd service stopped: stops it when it runs. `enable: True` / `False` also enables or disables it at boot; `init_delay: N` waits N seconds after stopping. A service that does not exist counts as stopped.\n\n    telnet:\n      service.dead:\n        - enable: False\n";
+});
 
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(dead(&self.0, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(dead(&self.0, cx, false))
-    }
-}
-
-impl StateFn for Enabled {
+plan_or_apply!(Enabled => enabled {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Enables a systemd service at boot without starting or stopping it.\n\n    nginx:\n      service.enabled: []\n";
+});
 
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(enabled(&self, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(enabled(&self, cx, false))
-    }
-}
-
-impl StateFn for Disabled {
+plan_or_apply!(Disabled => disabled.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Disables a systemd service at boot without starting or stopping it.\n\n    telnet:\n      service.disabled: []\n";
+});
 
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(disabled(&self.0, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(disabled(&self.0, cx, false))
-    }
-}
-
-impl StateFn for ModWatch {
+plan_or_apply!(ModWatch => mod_watch {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Run by `watch` / `listen` on a service state whose target changed: for `service.running`, restarts the service (reloads with `reload: True`, force-reloads with `force: True` too; starts it if it was stopped); for `service.dead`, stops it.\n\n    nginx:\n      service.running:\n        - watch:\n          - file: /etc/nginx/nginx.conf\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(mod_watch(&self, cx, true))
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(mod_watch(&self, cx, false))
-    }
-}
+});
 
 /// Salt's `__virtual__` gate and offline mode: `Some(return)` when the
 /// state must stop here.
@@ -266,14 +187,10 @@ fn enable(
         Err(e) => return r.set(json!(false), e),
     };
     if before {
-        r.comment = match started {
-            Some(true) => format!("Service {name} is already enabled, and is running"),
-            None => {
-                r.changes = Map::new();
-                format!("Service {name} is already enabled, and is in the desired state")
-            }
-            Some(false) => format!("Service {name} is already enabled, and is dead"),
-        };
+        if started.is_none() {
+            r.changes = Map::new();
+        }
+        r.comment = boot_comment(name, "is already enabled", started);
         return;
     }
     if test {
@@ -286,11 +203,7 @@ fn enable(
             if before != after {
                 r.changes.insert(name.to_owned(), json!(true));
             }
-            r.comment = match started {
-                Some(true) => format!("Service {name} has been enabled, and is running"),
-                None => format!("Service {name} has been enabled, and is in the desired state"),
-                Some(false) => format!("Service {name} has been enabled, and is dead"),
-            };
+            r.comment = boot_comment(name, "has been enabled", started);
             return;
         }
         Ok(_) => None,
@@ -311,6 +224,35 @@ fn enable(
     if let Some(e) = error.filter(|e| !e.is_empty()) {
         r.comment
             .push_str(&format!(". Additional information follows:\n\n{e}"));
+    }
+}
+
+/// "Service NAME {done}, and ..." as `_enable`/`_disable` end it: "is
+/// running" (`Some(true)`), "is in the desired state" (`None`), "is dead".
+fn boot_comment(name: &str, done: &str, started: Option<bool>) -> String {
+    let state = match started {
+        Some(true) => "is running",
+        None => "is in the desired state",
+        Some(false) => "is dead",
+    };
+    format!("Service {name} {done}, and {state}")
+}
+
+/// `enable: True` / `False` of `running`/`dead`: Salt's `_enable` or
+/// `_disable` onto `r`; nothing when `enable` was not given.
+fn set_boot(
+    cx: &RunCtx<'_>,
+    r: &mut Ret,
+    a: &Args,
+    started: Option<bool>,
+    result: Value,
+    test: bool,
+) {
+    let name = a.name.as_str();
+    match tristate(&a.enable) {
+        Some(true) => enable(cx, r, name, started, result, &a.kwargs, test),
+        Some(false) => disable(cx, r, name, started, result, &a.kwargs, test),
+        None => {}
     }
 }
 
@@ -338,14 +280,10 @@ fn disable(
         Err(e) => return r.set(json!(false), e),
     };
     if before {
-        r.comment = match started {
-            Some(true) => format!("Service {name} is already disabled, and is running"),
-            None => {
-                r.changes = Map::new();
-                format!("Service {name} is already disabled, and is in the desired state")
-            }
-            Some(false) => format!("Service {name} is already disabled, and is dead"),
-        };
+        if started.is_none() {
+            r.changes = Map::new();
+        }
+        r.comment = boot_comment(name, "is already disabled", started);
         return;
     }
     if test {
@@ -358,11 +296,7 @@ fn disable(
         if before != after {
             r.changes.insert(name.to_owned(), json!(true));
         }
-        r.comment = match started {
-            Some(true) => format!("Service {name} has been disabled, and is running"),
-            None => format!("Service {name} has been disabled, and is in the desired state"),
-            Some(false) => format!("Service {name} has been disabled, and is dead"),
-        };
+        r.comment = boot_comment(name, "has been disabled", started);
         return;
     }
     r.result = json!(false);
@@ -440,38 +374,62 @@ fn joined(parts: &[&str]) -> String {
         .join("\n")
 }
 
-fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
+/// What `running` and `dead` (`fun`) first ask: the return so far, whether
+/// the service runs, and whether it is enabled; `Err` when the state
+/// ends there (a misspelt `enabled`, no service module, offline, no such
+/// service, or its status unknown).
+fn begin(
+    a: &Args,
+    cx: &RunCtx<'_>,
+    fun: &str,
+    test: bool,
+) -> Result<(Ret, bool, bool), StateReturn> {
     let name = a.name.as_str();
     let mut r = Ret::new(name);
     if a.kwargs.contains_key("enabled") {
         r.set(json!(false), format!("Service {name} uses non-existent option \"enabled\".  Perhaps \"enable\" option was intended?"));
-        return r.done();
+        return Err(r.done());
     }
-    if let Some(g) = gate(cx, "running", name) {
-        return g.done();
+    if let Some(g) = gate(cx, fun, name) {
+        return Err(g.done());
     }
-    let enable_want = tristate(&a.enable);
     match available(cx, name, &mut r) {
         Ok(true) => {}
         Ok(false) => {
+            let (verb, gone_ok) = if fun == "dead" {
+                ("stopped", true)
+            } else {
+                ("started", false)
+            };
             if test {
-                r.set(Value::Null, format!("Service {name} not present; if created in this state run, it would have been started"));
+                r.set(Value::Null, format!("Service {name} not present; if created in this state run, it would have been {verb}"));
+            } else if gone_ok {
+                r.result = json!(true);
             }
-            return r.done();
+            return Err(r.done());
         }
         Err(e) => {
             r.set(json!(false), e);
-            return r.done();
+            return Err(r.done());
         }
     }
     let before = match status(cx, name, &a.sig) {
         Ok(s) => s,
         Err(e) => {
             r.set(json!(false), e);
-            return r.done();
+            return Err(r.done());
         }
     };
     let before_enabled = call_bool(cx, "service.enabled", &[json!(name)], &[]).unwrap_or(false);
+    Ok((r, before, before_enabled))
+}
+
+fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
+    let name = a.name.as_str();
+    let (mut r, before, before_enabled) = match begin(a, cx, "running", test) {
+        Ok(found) => found,
+        Err(done) => return done,
+    };
     let unmask_comment = if a.kwargs.get("unmask").is_some_and(truthy) {
         let runtime = a.kwargs.get("unmask_runtime").is_some_and(truthy);
         unmask(cx, name, runtime, test)
@@ -483,10 +441,8 @@ fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
             &format!("The service {name} is already running"),
             &unmask_comment,
         ]);
-        if enable_want == Some(true) && !before_enabled {
-            enable(cx, &mut r, name, None, json!(true), &a.kwargs, test);
-        } else if enable_want == Some(false) && before_enabled {
-            disable(cx, &mut r, name, None, json!(true), &a.kwargs, test);
+        if tristate(&a.enable).is_some_and(|want| want != before_enabled) {
+            set_boot(cx, &mut r, a, None, json!(true), test);
         }
         return r.done();
     }
@@ -505,13 +461,7 @@ fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
         }
         Ok(v) if !truthy(&v) => {
             r.set(json!(false), format!("Service {name} failed to start"));
-            match enable_want {
-                Some(true) => enable(cx, &mut r, name, Some(false), json!(false), &a.kwargs, test),
-                Some(false) => {
-                    disable(cx, &mut r, name, Some(false), json!(false), &a.kwargs, test)
-                }
-                None => {}
-            }
+            set_boot(cx, &mut r, a, Some(false), json!(false), test);
             return r.done();
         }
         Ok(_) => {}
@@ -529,11 +479,7 @@ fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
     } else {
         r.set(json!(false), format!("Service {name} failed to start"));
     }
-    match enable_want {
-        Some(true) => enable(cx, &mut r, name, Some(after), json!(after), &a.kwargs, test),
-        Some(false) => disable(cx, &mut r, name, Some(after), json!(after), &a.kwargs, test),
-        None => {}
-    }
+    set_boot(cx, &mut r, a, Some(after), json!(after), test);
     if truthy(&a.init_delay) {
         r.comment = format!(
             "{}\nDelayed return for {} seconds",
@@ -549,44 +495,14 @@ fn running(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
 
 fn dead(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
     let name = a.name.as_str();
-    let mut r = Ret::new(name);
-    if a.kwargs.contains_key("enabled") {
-        r.set(json!(false), format!("Service {name} uses non-existent option \"enabled\".  Perhaps \"enable\" option was intended?"));
-        return r.done();
-    }
-    if let Some(g) = gate(cx, "dead", name) {
-        return g.done();
-    }
-    let enable_want = tristate(&a.enable);
-    match available(cx, name, &mut r) {
-        Ok(true) => {}
-        Ok(false) => {
-            if test {
-                r.set(Value::Null, format!("Service {name} not present; if created in this state run, it would have been stopped"));
-            } else {
-                r.result = json!(true);
-            }
-            return r.done();
-        }
-        Err(e) => {
-            r.set(json!(false), e);
-            return r.done();
-        }
-    }
-    let before = match status(cx, name, &a.sig) {
-        Ok(s) => s,
-        Err(e) => {
-            r.set(json!(false), e);
-            return r.done();
-        }
+    let (mut r, before, before_enabled) = match begin(a, cx, "dead", test) {
+        Ok(found) => found,
+        Err(done) => return done,
     };
-    let before_enabled = call_bool(cx, "service.enabled", &[json!(name)], &[]).unwrap_or(false);
     if !before {
         r.comment = format!("The service {name} is already dead");
-        if enable_want == Some(true) && !before_enabled {
-            enable(cx, &mut r, name, None, json!(true), &a.kwargs, test);
-        } else if enable_want == Some(false) && before_enabled {
-            disable(cx, &mut r, name, None, json!(true), &a.kwargs, test);
+        if tristate(&a.enable).is_some_and(|want| want != before_enabled) {
+            set_boot(cx, &mut r, a, None, json!(true), test);
         }
         return r.done();
     }
@@ -597,11 +513,7 @@ fn dead(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
     let kw = systemd_kwargs(&a.kwargs, STOP_ARGS);
     if !call_bool(cx, "service.stop", &[json!(name)], &kw).unwrap_or(false) {
         r.set(json!(false), format!("Service {name} failed to die"));
-        match enable_want {
-            Some(true) => enable(cx, &mut r, name, Some(true), json!(false), &a.kwargs, test),
-            Some(false) => disable(cx, &mut r, name, Some(true), json!(false), &a.kwargs, test),
-            None => {}
-        }
+        set_boot(cx, &mut r, a, Some(true), json!(false), test);
         return r.done();
     }
     if truthy(&a.init_delay) {
@@ -617,27 +529,7 @@ fn dead(a: &Args, cx: &RunCtx<'_>, test: bool) -> StateReturn {
     } else {
         r.comment = format!("Service {name} was killed");
     }
-    match enable_want {
-        Some(true) => enable(
-            cx,
-            &mut r,
-            name,
-            Some(after),
-            json!(!after),
-            &a.kwargs,
-            test,
-        ),
-        Some(false) => disable(
-            cx,
-            &mut r,
-            name,
-            Some(after),
-            json!(!after),
-            &a.kwargs,
-            test,
-        ),
-        None => {}
-    }
+    set_boot(cx, &mut r, a, Some(after), json!(!after), test);
     r.done()
 }
 

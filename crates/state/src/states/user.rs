@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::calls::{call, call_bool};
+use super::calls::{Ret, call, call_bool};
 use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::pyrepr::{py_repr, py_str};
 use crate::value::truthy;
@@ -112,17 +112,9 @@ pub struct Absent {
     local: bool,
 }
 
-impl StateFn for Present {
+plan_or_apply!(Present {
     const DOC: &'static str = "Makes sure a local user exists with the given attributes: `uid`, `gid` (number or group name), `usergroup` (a group named after the user), `groups` (exactly these supplementary groups; with `remove_groups: False` at least these), `optional_groups` (added when they exist), `home`, `createhome` (default True), `shell`, `system`, `unique`, `nologinit`, GECOS `fullname`, `roomnumber`, `workphone`, `homephone`, `other`. Changing the uid or gid of an existing user needs `allow_uid_change` / `allow_gid_change`. Not supported yet: `password` and the password-ageing arguments (an error names them).\n\n    fred:\n      user.present:\n        - fullname: Fred Jones\n        - shell: /bin/zsh\n        - home: /home/fred\n        - uid: 4000\n        - groups:\n          - wheel\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 /// Salt's `file.group_to_gid`: a number stays, a name becomes its gid, an
 /// unknown name "".
@@ -212,7 +204,8 @@ impl Present {
             )));
         }
         let name = self.name.as_str();
-        let mut r = Ret::new(name, format!("User {name} is present and up to date"));
+        let mut r = Ret::new(name);
+        r.comment = format!("User {name} is present and up to date");
         for field in [&self.fullname, &self.roomnumber, &self.workphone] {
             if let Some(g) = Self::gecos(field).filter(|g| g.contains(',')) {
                 r.set(json!(false), format!("Unsupported char ',' in {g}"));
@@ -668,22 +661,14 @@ fn group_changes(all: &[Value], cur: &[String], wanted: &[String], remove: bool)
     })
 }
 
-impl StateFn for Absent {
+plan_or_apply!(Absent {
     const DOC: &'static str = "Makes sure a local user does not exist (userdel); `purge: True` also removes its home directory and mail spool, `force: True` removes it even while logged in.\n\n    testuser:\n      user.absent:\n        - purge: True\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Absent {
     fn run(&self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {
         let name = self.name.as_str();
-        let mut r = Ret::new(name, String::new());
+        let mut r = Ret::new(name);
         let lusr = call(cx, "user.info", &[json!(name)], &[]).map_err(StateError::Command)?;
         if !truthy(&lusr) {
             r.comment = format!("User {name} is not present");
@@ -719,38 +704,5 @@ impl Absent {
             r.set(json!(false), format!("Failed to remove user {name}"));
         }
         Ok(r.done())
-    }
-}
-
-/// The return being built (name, changes, result, comment).
-struct Ret {
-    name: String,
-    changes: Map<String, Value>,
-    result: Value,
-    comment: String,
-}
-
-impl Ret {
-    fn new(name: &str, comment: String) -> Self {
-        Self {
-            name: name.into(),
-            changes: Map::new(),
-            result: json!(true),
-            comment,
-        }
-    }
-
-    fn set(&mut self, result: Value, comment: String) {
-        self.result = result;
-        self.comment = comment;
-    }
-
-    fn done(self) -> StateReturn {
-        let mut m = Map::new();
-        m.insert("name".into(), json!(self.name));
-        m.insert("changes".into(), Value::Object(self.changes));
-        m.insert("result".into(), self.result);
-        m.insert("comment".into(), json!(self.comment));
-        StateReturn::from_map(m)
     }
 }

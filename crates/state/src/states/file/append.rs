@@ -46,17 +46,9 @@ pub struct Append {
     ignore_whitespace: Value,
 }
 
-impl StateFn for Append {
+plan_or_apply!(Append {
     const DOC: &'static str = "Appends `text` (a string or a list of strings; or the rendered `source`/`sources`) to a file, each piece only if the file does not contain it yet (`ignore_whitespace: True`, the default, treats runs of blanks and line breaks as equal). A missing file is created (`makedirs` for missing parent directories).\n\n    /etc/motd:\n      file.append:\n        - text:\n          - Trust no one unless you have eaten much salt with him.\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Append {
     fn run(self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {

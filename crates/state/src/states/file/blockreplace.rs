@@ -76,17 +76,9 @@ fn empty() -> Value {
     Value::String(String::new())
 }
 
-impl StateFn for BlockReplace {
+plan_or_apply!(BlockReplace {
     const DOC: &'static str = "Keeps the lines between `marker_start` and `marker_end` (lines containing them) equal to `content`, or to the text rendered from `source`/`sources` (`template` default jinja, `defaults`, `context`). Without markers in the file it fails, unless `append_if_not_found`, `prepend_if_not_found`, `insert_before_match` or `insert_after_match` (a regular expression) says where to put the block. The old file is kept as `<name>.bak` (`backup: False` to not keep it); `append_newline` ends the content with a newline.\n\n    /etc/hosts:\n      file.blockreplace:\n        - marker_start: \"# BEGIN cluster\"\n        - marker_end: \"# END cluster\"\n        - content: |\n            10.0.0.1 master\n        - append_if_not_found: True\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl BlockReplace {
     fn run(self, cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {
@@ -147,22 +139,7 @@ impl BlockReplace {
                 ));
                 Ok(ret.done())
             }
-            Ok(Some(diff)) => {
-                ret.change("diff", diff);
-                if test {
-                    ret.set_result(None);
-                    ret.set_comment("Changes would be made");
-                } else {
-                    ret.set_result(Some(true));
-                    ret.set_comment("Changes were made");
-                }
-                Ok(ret.done())
-            }
-            Ok(None) => {
-                ret.set_result(Some(true));
-                ret.set_comment("No changes needed to be made");
-                Ok(ret.done())
-            }
+            Ok(diff) => Ok(ret.edited(diff, test, "Changes would be made")),
         }
     }
 }

@@ -67,18 +67,10 @@ pub struct Directory {
     pub(super) kwargs: Map<String, Value>,
 }
 
-impl StateFn for Directory {
+plan_or_apply!(Directory {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Makes sure a directory exists with an owner (`user`, `group`) and mode (`dir_mode`, or `mode`). `makedirs` creates missing parents. `recurse` (a list of `user`, `group`, `mode`, `ignore_files`, `ignore_dirs`, `silent`) applies owner and modes below it too (`file_mode` for files, `max_depth` limits the depth). `clean: True` removes everything inside that no `require`d file state manages (`exclude_pat` keeps what matches). A file in the way fails unless `force` (removed) or `backupname` (renamed); `allow_symlink: False` refuses a symlink to a directory.\n\n    /srv/app:\n      file.directory:\n        - user: app\n        - group: app\n        - dir_mode: 755\n        - file_mode: 644\n        - recurse:\n          - user\n          - group\n          - mode\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 /// The recurse options Salt accepts.
 const RECURSE_TYPES: &[&str] = &[

@@ -54,17 +54,9 @@ pub struct Line {
     file_mode: Value,
 }
 
-impl StateFn for Line {
+plan_or_apply!(Line {
     const DOC: &'static str = "Edits one line of a file. `mode`: `ensure` (the `content` line is between `after` and `before`, or right before/after one of them), `replace` (the line found by `match`, or equal to `content`, becomes `content`), `delete` (removes the line found), `insert` (adds `content` at `location: start|end` or before/after a line). `match`, `before` and `after` are regular expressions or plain text; `indent` keeps the neighbour's indentation; `create: True` makes a missing file first (with `user`, `group`, `file_mode`); `backup: True` keeps a timestamped copy.\n\n    /etc/ssh/sshd_config:\n      file.line:\n        - mode: replace\n        - match: ^#?PasswordAuthentication\n        - content: PasswordAuthentication no\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 type Res<T> = Result<T, StateError>;
 
@@ -75,7 +67,7 @@ fn cee(msg: impl Into<String>) -> StateError {
 impl Line {
     fn run(self, cx: &RunCtx<'_>, test: bool) -> Res<StateReturn> {
         let name = expanduser(&self.name);
-        let mut ret = Ret::new(Order::Standard, &name);
+        let ret = Ret::new(Order::Standard, &name);
         if name.is_empty() {
             return Ok(ret.error("Must provide name to file.line"));
         }
@@ -101,23 +93,7 @@ impl Line {
             return Ok(ret.error("Content can only be empty if mode is ['delete']"));
         }
         let changes = self.edit(&name, &py_str(&mode), test)?;
-        match changes {
-            Some(diff) => {
-                ret.change("diff", diff);
-                if test {
-                    ret.set_result(None);
-                    ret.set_comment("Changes would be made");
-                } else {
-                    ret.set_result(Some(true));
-                    ret.set_comment("Changes were made");
-                }
-            }
-            None => {
-                ret.set_result(Some(true));
-                ret.set_comment("No changes needed to be made");
-            }
-        }
-        Ok(ret.done())
+        Ok(ret.edited(changes, test, "Changes would be made"))
     }
 
     /// Salt's `file.line` execution function: the diff (or `True` without

@@ -112,18 +112,10 @@ pub struct Managed {
     pub(super) kwargs: Map<String, Value>,
 }
 
-impl StateFn for Managed {
+plan_or_apply!(Managed {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Manages a file: its contents (`source`: a `salt://` URL, a local path, or a list of them, the first found wins; `template: jinja` with `defaults` and `context`; or `contents`, `contents_pillar`, `contents_grains`), its owner (`user`, `group`) and `mode`. `makedirs` creates missing parent directories (with `dir_mode`), `replace: False` only creates a missing file and fixes permissions, `create: False` leaves a missing file missing, `backup: minion` keeps the old version under the minion's cache dir, `show_changes: False` hides the diff, `check_cmd` must accept the new contents (given as a temporary file's path) before they replace the file. The file is replaced atomically. Changes show a unified diff (`diff`), or `New file`.\n\n    /etc/motd:\n      file.managed:\n        - source: salt://motd.j2\n        - template: jinja\n        - defaults:\n            owner: ops\n        - user: root\n        - mode: '0644'\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Managed {
     /// A `file.managed` call made by another state (`file.line`,

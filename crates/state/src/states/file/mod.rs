@@ -141,6 +141,29 @@ impl Ret {
         StateReturn::from_map(self.0)
     }
 
+    /// The end of an in-place edit (`line`, `replace`, `blockreplace`):
+    /// with a `diff`, changes `{diff}` and `would` (test mode) or "Changes
+    /// were made"; without, "No changes needed to be made".
+    fn edited(mut self, diff: Option<Value>, test: bool, would: &str) -> StateReturn {
+        match diff {
+            Some(diff) => {
+                self.change("diff", diff);
+                if test {
+                    self.set_result(None);
+                    self.set_comment(would);
+                } else {
+                    self.set_result(Some(true));
+                    self.set_comment("Changes were made");
+                }
+            }
+            None => {
+                self.set_result(Some(true));
+                self.set_comment("No changes needed to be made");
+            }
+        }
+        self.done()
+    }
+
     fn map(&mut self) -> &mut Map<String, Value> {
         &mut self.0
     }

@@ -14,30 +14,27 @@ use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::pyrepr::py_str;
 use crate::value::truthy;
 
-/// `file.absent`
+/// The arguments of `file.absent`, `file.exists` and `file.missing`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Absent {
+struct PathArgs {
     name: String,
     #[allow(dead_code)]
     kwargs: Map<String, Value>,
 }
 
-impl StateFn for Absent {
+/// `file.absent`
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Absent(PathArgs);
+
+plan_or_apply!(Absent => absent.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Makes sure a file, symlink or directory is absent: a directory is removed with everything in it. `/` is refused.\n\n    /tmp/old-cache:\n      file.absent\n";
+});
 
-    fn plan(self, _cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(absent(&self.name, true))
-    }
-
-    fn apply(self, _cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        Ok(absent(&self.name, false))
-    }
-}
-
-fn absent(name: &str, test: bool) -> StateReturn {
-    let name = expanduser(name);
+fn absent(a: &PathArgs, _cx: &RunCtx<'_>, test: bool) -> StateReturn {
+    let name = expanduser(&a.name);
     let mut ret = Ret::new(Order::Standard, &name);
     if name.is_empty() {
         return ret.error("Must provide name to file.absent");
@@ -78,63 +75,51 @@ fn absent(name: &str, test: bool) -> StateReturn {
 
 /// `file.exists`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Exists {
-    name: String,
-    #[allow(dead_code)]
-    kwargs: Map<String, Value>,
-}
+#[serde(transparent)]
+pub struct Exists(PathArgs);
 
-impl StateFn for Exists {
+plan_or_apply!(Exists => exists.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Checks that a path exists (a file, directory or anything else); never creates it.\n\n    /etc/ssl/private/site.key:\n      file.exists\n";
-
-    fn plan(self, _cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        let name = expanduser(&self.name);
-        let mut ret = Ret::new(Order::Standard, &name);
-        if name.is_empty() {
-            return Ok(ret.error("Must provide name to file.exists"));
-        }
-        if !Path::new(&name).exists() {
-            return Ok(ret.error(format!("Specified path {name} does not exist")));
-        }
-        ret.set_comment(format!("Path {name} exists"));
-        Ok(ret.done())
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.plan(cx)
-    }
-}
+});
 
 /// `file.missing`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Missing {
-    name: String,
-    #[allow(dead_code)]
-    kwargs: Map<String, Value>,
-}
+#[serde(transparent)]
+pub struct Missing(PathArgs);
 
-impl StateFn for Missing {
+plan_or_apply!(Missing => missing.0 {
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Checks that a path does not exist; never removes it.\n\n    /etc/nologin:\n      file.missing\n";
+});
 
-    fn plan(self, _cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        let name = expanduser(&self.name);
-        let mut ret = Ret::new(Order::Standard, &name);
-        if name.is_empty() {
-            return Ok(ret.error("Must provide name to file.missing"));
-        }
-        if Path::new(&name).exists() {
-            return Ok(ret.error(format!("Specified path {name} exists")));
-        }
-        ret.set_comment(format!("Path {name} is missing"));
-        Ok(ret.done())
+fn exists(a: &PathArgs, _cx: &RunCtx<'_>, _test: bool) -> StateReturn {
+    check_path(&a.name, true)
+}
+
+fn missing(a: &PathArgs, _cx: &RunCtx<'_>, _test: bool) -> StateReturn {
+    check_path(&a.name, false)
+}
+
+/// `file.exists` (`exists`) and `file.missing`: only look.
+fn check_path(name: &str, exists: bool) -> StateReturn {
+    let name = expanduser(name);
+    let mut ret = Ret::new(Order::Standard, &name);
+    let fun = if exists { "exists" } else { "missing" };
+    if name.is_empty() {
+        return ret.error(format!("Must provide name to file.{fun}"));
     }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.plan(cx)
+    match (exists, Path::new(&name).exists()) {
+        (true, false) => ret.error(format!("Specified path {name} does not exist")),
+        (false, true) => ret.error(format!("Specified path {name} exists")),
+        (true, true) => {
+            ret.set_comment(format!("Path {name} exists"));
+            ret.done()
+        }
+        (false, false) => {
+            ret.set_comment(format!("Path {name} is missing"));
+            ret.done()
+        }
     }
 }
 

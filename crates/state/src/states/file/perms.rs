@@ -223,42 +223,39 @@ pub fn check_perms(
         return Ok(perms);
     };
     if truthy(user) {
-        if !post.owned_by(user) {
-            if test {
-                changes.insert("user".into(), user.clone());
-            } else {
-                result_false = true;
-                comments.push(format!("Failed to change user to {}", py_str(user)));
-            }
-        } else if want_user {
-            changes.insert("user".into(), user.clone());
-        }
+        result_false |= report_item(
+            test,
+            "user",
+            user,
+            post.owned_by(user),
+            want_user,
+            changes,
+            &mut comments,
+        );
     }
     if truthy(group) {
-        if !post.in_group(group) {
-            if test {
-                changes.insert("group".into(), group.clone());
-            } else {
-                result_false = true;
-                comments.push(format!("Failed to change group to {}", py_str(group)));
-            }
-        } else if want_group {
-            changes.insert("group".into(), group.clone());
-        }
+        result_false |= report_item(
+            test,
+            "group",
+            group,
+            post.in_group(group),
+            want_group,
+            changes,
+            &mut comments,
+        );
     }
     if let Some(m) = mode
         && !skip_mode
     {
-        if m != post.mode {
-            if test {
-                changes.insert("mode".into(), Value::String(m.to_owned()));
-            } else {
-                result_false = true;
-                comments.push(format!("Failed to change mode to {m}"));
-            }
-        } else if cmode {
-            changes.insert("mode".into(), Value::String(m.to_owned()));
-        }
+        result_false |= report_item(
+            test,
+            "mode",
+            &Value::String(m.to_owned()),
+            m == post.mode,
+            cmode,
+            changes,
+            &mut comments,
+        );
     }
     let has_changes = !changes.is_empty();
     if result_false {
@@ -272,6 +269,32 @@ pub fn check_perms(
         ret.insert("result".into(), Value::Null);
     }
     Ok(perms)
+}
+
+/// One of `check_perms`' `user`/`group`/`mode` (`key`) set to `want`:
+/// recorded in `changes` when it would change (test), or when it was
+/// changed and now is right; `true` (with Salt's comment) when it should
+/// have been changed but still is not.
+fn report_item(
+    test: bool,
+    key: &str,
+    want: &Value,
+    now_right: bool,
+    changed: bool,
+    changes: &mut Map<String, Value>,
+    comments: &mut Vec<String>,
+) -> bool {
+    if !now_right {
+        if test {
+            changes.insert(key.into(), want.clone());
+        } else {
+            comments.push(format!("Failed to change {key} to {}", py_str(want)));
+            return true;
+        }
+    } else if changed {
+        changes.insert(key.into(), want.clone());
+    }
+    false
 }
 
 /// Owner and mode on a path nobody reports on (`makedirs_perms`, backups):

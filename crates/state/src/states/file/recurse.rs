@@ -78,19 +78,11 @@ pub struct Recurse {
     kwargs: Map<String, Value>,
 }
 
-impl StateFn for Recurse {
+plan_or_apply!(Recurse {
     const REQUIRED: &'static [&'static str] = &["name", "source"];
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Copies a directory from the file server (`source: salt://dir`, or a list, the first found wins) into `name`: each file as `file.managed` would (`template`, `context`, `defaults`, `user`, `group`, `file_mode`, `backup`, `replace`), each directory as `file.directory` would (`dir_mode`). `include_pat`/`exclude_pat` (globs, or `E@regex`) select files by their relative path, `maxdepth` limits the depth, `include_empty` also makes empty directories, `clean: True` removes what the source does not have (and no `require`d file state manages).\n\n    /srv/app/conf:\n      file.recurse:\n        - source: salt://app/conf\n        - template: jinja\n        - file_mode: 640\n        - clean: True\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 /// What a recurse manages: files (destination, source URL), directories,
 /// and the paths `clean` keeps.
@@ -195,28 +187,12 @@ impl Recurse {
             }
             let p = Path::new(dir);
             if clean && p.exists() && !p.is_dir() {
+                let would = format!("Replacing {dir} with a directory");
+                let r = replace_in_way(&name, p, test, &would, "Replaced file with a directory");
+                merge(&mut ret, &mut comments, dir, r);
                 if test {
-                    let r = sub_ret(
-                        &name,
-                        None,
-                        &format!("Replacing {dir} with a directory"),
-                        Map::new(),
-                    );
-                    merge(&mut ret, &mut comments, dir, r);
                     continue;
                 }
-                let _ = remove(p);
-                let mut ch = Map::new();
-                ch.insert(
-                    "diff".into(),
-                    Value::String("Replaced file with a directory".into()),
-                );
-                merge(
-                    &mut ret,
-                    &mut comments,
-                    dir,
-                    sub_ret(&name, Some(true), "", ch),
-                );
             }
             let mut d = Directory::called(dir);
             d.user = user.clone();
@@ -230,28 +206,13 @@ impl Recurse {
         for (dest, src) in &plan.files {
             let p = Path::new(dest);
             if clean && p.is_dir() && truthy(&self.replace) {
+                let would = format!("Replacing directory {dest} with a file");
+                let r =
+                    replace_in_way(&name, p, test, &would, "Replaced directory with a new file");
+                merge(&mut ret, &mut comments, dest, r);
                 if test {
-                    let r = sub_ret(
-                        &name,
-                        None,
-                        &format!("Replacing directory {dest} with a file"),
-                        Map::new(),
-                    );
-                    merge(&mut ret, &mut comments, dest, r);
                     continue;
                 }
-                let _ = remove(p);
-                let mut ch = Map::new();
-                ch.insert(
-                    "diff".into(),
-                    Value::String("Replaced directory with a new file".into()),
-                );
-                merge(
-                    &mut ret,
-                    &mut comments,
-                    dest,
-                    sub_ret(&name, Some(true), "", ch),
-                );
             }
             let mut m = Managed::called(dest);
             m.source = Value::String(src.clone());
@@ -419,6 +380,18 @@ fn valid_relpath(rel: &str, maxdepth: Option<usize>) -> bool {
         return false;
     }
     maxdepth.is_none_or(|m| rel.trim_matches('/').matches('/').count() <= m)
+}
+
+/// `clean` meeting a file where a directory goes (or the reverse): what
+/// test mode reports (`would`), or the thing removed and `done` as diff.
+fn replace_in_way(name: &str, p: &Path, test: bool, would: &str, done: &str) -> Map<String, Value> {
+    if test {
+        return sub_ret(name, None, would, Map::new());
+    }
+    let _ = remove(p);
+    let mut ch = Map::new();
+    ch.insert("diff".into(), Value::String(done.into()));
+    sub_ret(name, Some(true), "", ch)
 }
 
 fn sub_ret(

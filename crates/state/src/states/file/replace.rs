@@ -54,18 +54,10 @@ pub(super) fn dot_bak() -> Value {
     Value::String(".bak".into())
 }
 
-impl StateFn for Replace {
+plan_or_apply!(Replace {
     const REQUIRED: &'static [&'static str] = &["name", "pattern", "repl"];
     const DOC: &'static str = "Replaces what a regular expression (`pattern`, Python syntax; `flags` default MULTILINE) matches in a file with `repl` (`\\1`, `\\g<name>` refer to groups; `count` limits the replacements, 0 = all). `append_if_not_found` / `prepend_if_not_found` add `not_found_content` (default `repl`) when nothing matched and it is not there yet. The old file is kept as `<name>.bak` (`backup: False` to not keep it); `ignore_if_missing` succeeds on a missing file.\n\n    /etc/default/grub:\n      file.replace:\n        - pattern: ^GRUB_TIMEOUT=.*$\n        - repl: GRUB_TIMEOUT=2\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Replace {
     fn run(self, _cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {
@@ -104,23 +96,7 @@ impl Replace {
             backslash_literal: truthy(&self.backslash_literal),
             search_only: false,
         })?;
-        match changes {
-            Some(diff) => {
-                ret.change("diff", diff);
-                if test {
-                    ret.set_result(None);
-                    ret.set_comment("Changes would have been made");
-                } else {
-                    ret.set_result(Some(true));
-                    ret.set_comment("Changes were made");
-                }
-            }
-            None => {
-                ret.set_result(Some(true));
-                ret.set_comment("No changes needed to be made");
-            }
-        }
-        Ok(ret.done())
+        Ok(ret.edited(changes, test, "Changes would have been made"))
     }
 }
 

@@ -161,11 +161,7 @@ pub fn source_list(
     for item in items {
         let (url, hash) = match item {
             Value::Object(m) if m.len() == 1 => {
-                let (k, v) = m
-                    .iter()
-                    .next()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .unwrap_or_default();
+                let (k, v) = crate::states::sole_entry(m);
                 let h = if crate::value::truthy(&v) {
                     v
                 } else {

@@ -56,19 +56,11 @@ pub struct Symlink {
     pub(super) kwargs: Map<String, Value>,
 }
 
-impl StateFn for Symlink {
+plan_or_apply!(Symlink {
     const REQUIRED: &'static [&'static str] = &["name", "target"];
     const VARKWARGS: bool = true;
     const DOC: &'static str = "Makes `name` a symbolic link to `target`, owned by `user`/`group` (default: the minion's user and its primary group). A link to another target is replaced; a file or directory in the way is an error unless `force: True` (removed) or `backupname` (renamed there; an absolute path or a name in the same directory). `makedirs` creates missing parent directories (with `mode`); `atomic` swaps the link in with a rename; `inherit_user_and_group` keeps an existing link's owner.\n\n    /usr/local/bin/kubectl:\n      file.symlink:\n        - target: /opt/kubernetes/bin/kubectl\n";
-
-    fn plan(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, true)
-    }
-
-    fn apply(self, cx: &RunCtx<'_>) -> Result<StateReturn, StateError> {
-        self.run(cx, false)
-    }
-}
+});
 
 impl Symlink {
     pub(super) fn run(self, _cx: &RunCtx<'_>, test: bool) -> Result<StateReturn, StateError> {
