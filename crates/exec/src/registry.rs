@@ -245,11 +245,9 @@ pub(crate) fn docs_matching(pattern: &str) -> Map<String, Value> {
 }
 
 /// Shell-style glob as Python's `fnmatch.fnmatchcase`: `*`, `?`, `[seq]`,
-/// `[!seq]`; an unclosed `[` is literal.
+/// `[!seq]`; an unclosed `[` is literal (salt-target's implementation).
 pub(crate) fn fnmatch(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let s: Vec<char> = name.chars().collect();
-    glob_at(&p, &s)
+    salt_target::fnmatchcase(name, pattern)
 }
 
 /// Writes everything derived from the list; see the module docs.
@@ -361,16 +359,7 @@ fn reports_failure(ret: &Value) -> bool {
 
 /// Python truthiness of a JSON value (`bool(x)`): what Salt's functions
 /// make of flags such as `missing=True` or `pretty=1`.
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+pub use salt_yaml::pyrepr::truthy;
 
 fn merge_kwarg_maps(
     args: Vec<Value>,
@@ -546,58 +535,6 @@ impl<'de> serde::Deserializer<'de> for FieldCapture<'_> {
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
         tuple_struct map enum identifier ignored_any
     }
-}
-
-fn glob_at(p: &[char], s: &[char]) -> bool {
-    match p.split_first() {
-        None => s.is_empty(),
-        Some(('*', rest)) => (0..=s.len()).any(|i| glob_at(rest, &s[i..])),
-        Some(('?', rest)) => !s.is_empty() && glob_at(rest, &s[1..]),
-        Some(('[', rest)) => match class_end(rest) {
-            Some(end) => {
-                let Some((c, s_rest)) = s.split_first() else {
-                    return false;
-                };
-                class_matches(&rest[..end], *c) && glob_at(&rest[end + 1..], s_rest)
-            }
-            None => s.first() == Some(&'[') && glob_at(rest, &s[1..]),
-        },
-        Some((c, rest)) => s.first() == Some(c) && glob_at(rest, &s[1..]),
-    }
-}
-
-/// Index of the `]` closing a class that starts just after `[`.
-fn class_end(p: &[char]) -> Option<usize> {
-    let mut i = 0;
-    if p.first() == Some(&'!') {
-        i += 1;
-    }
-    if p.get(i) == Some(&']') {
-        i += 1;
-    }
-    p[i.min(p.len())..]
-        .iter()
-        .position(|c| *c == ']')
-        .map(|j| i + j)
-}
-
-fn class_matches(class: &[char], c: char) -> bool {
-    let (negate, items) = match class.split_first() {
-        Some(('!', rest)) => (true, rest),
-        _ => (false, class),
-    };
-    let mut hit = false;
-    let mut i = 0;
-    while i < items.len() {
-        if i + 2 < items.len() && items[i + 1] == '-' {
-            hit |= items[i] <= c && c <= items[i + 2];
-            i += 3;
-        } else {
-            hit |= items[i] == c;
-            i += 1;
-        }
-    }
-    hit != negate
 }
 
 impl<T: Serialize> IntoReturn for Ret<T> {

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use salt_render::{Context, render_sls};
 use salt_target::{Facts, TargetError, confirm_top, top_match_type};
+use salt_yaml::pyrepr::truthy;
 use serde_json::{Map, Value};
 
 use crate::Compiler;
@@ -295,17 +296,6 @@ fn python_order(v: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.trunc() as i64)),
         Value::String(s) => Some(s.trim().replace('_', "").parse().unwrap_or(0)),
         _ => None,
-    }
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
     }
 }
 

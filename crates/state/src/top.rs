@@ -24,6 +24,7 @@ use salt_target::{Facts, TargetError, confirm_top, top_match_type};
 use serde_json::{Map, Value};
 
 use crate::pyrepr::py_str;
+use crate::value::truthy;
 
 mod merge;
 
@@ -432,17 +433,6 @@ fn ordered_repr(v: &Value) -> String {
             format!("[{}]", items.join(", "))
         }
         other => crate::pyrepr::py_repr(other),
-    }
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
     }
 }
 

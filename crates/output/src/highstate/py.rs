@@ -24,16 +24,7 @@ impl Fallback {
 pub(crate) type Py<T> = Result<T, Fallback>;
 
 /// Python `bool(value)`.
-pub(crate) fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+pub(crate) use salt_yaml::pyrepr::truthy;
 
 /// Python `len(value)` for the containers that have one.
 pub(crate) fn len(value: &Value) -> Py<usize> {
