@@ -107,6 +107,17 @@ pub fn truthy(value: &Value) -> bool {
     }
 }
 
+/// What Python's `for x in value` gives: a list's items, a string's
+/// characters, a dict's keys; `None` for what is not iterable.
+pub fn iter_items(value: &Value) -> Option<Vec<Value>> {
+    match value {
+        Value::Array(a) => Some(a.clone()),
+        Value::String(s) => Some(s.chars().map(|c| Value::String(c.into())).collect()),
+        Value::Object(m) => Some(m.keys().map(|k| Value::String(k.clone())).collect()),
+        _ => None,
+    }
+}
+
 /// Python's name of the value's type (`str`, `int`, `list`, ...).
 pub fn type_name(value: &Value) -> &'static str {
     match value {
@@ -242,5 +253,8 @@ mod tests {
         assert_eq!(type_name(&json!(1.5)), "float");
         assert_eq!(type_name(&json!([1])), "list");
         assert_eq!(type_name(&json!(null)), "NoneType");
+        assert_eq!(iter_items(&json!("ab")), Some(vec![json!("a"), json!("b")]));
+        assert_eq!(iter_items(&json!({"k": 1})), Some(vec![json!("k")]));
+        assert_eq!(iter_items(&json!(1)), None);
     }
 }
