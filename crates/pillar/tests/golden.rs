@@ -9,7 +9,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use salt_pillar::{Functions, PillarConfig, PillarRequest, compile, compile_all};
 use salt_render::data::{self, PillarGet};
-use salt_testkit::case::Case;
+use salt_testkit::case::{Case, check_all};
 use serde_json::{Map, Value, json};
 
 /// The pure functions pillar templates of the cases call, over the
@@ -231,24 +231,5 @@ fn golden_cases_match_salt() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("cases");
-    let defaults: Value =
-        serde_json::from_str(&fs::read_to_string(dir.join("_defaults.json")).unwrap()).unwrap();
-    let mut cases: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "case"))
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 40, "only {} cases", cases.len());
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|c| check(c, &defaults).err())
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ from Salt:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    check_all(&dir, &dir.join("_defaults.json"), 40, check);
 }

@@ -110,12 +110,7 @@ fn golden_cases_match_salt() {
     let inputs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inputs");
     let defaults: Value =
         serde_json::from_str(&fs::read_to_string(inputs.join("_defaults.json")).unwrap()).unwrap();
-    let mut cases: Vec<_> = fs::read_dir(&inputs)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "case"))
-        .collect();
-    cases.sort();
+    let cases = salt_testkit::case::case_files(&inputs);
     assert!(!cases.is_empty());
     let failures: Vec<String> = cases
         .iter()

@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use salt_render::{Context, Host, render_sls};
 use salt_state::top::{ShowTop, TopError, TopOptions, TopSource, get_top, show_top};
 use salt_target::Facts;
-use salt_testkit::case::Case;
+use salt_testkit::case::{Case, check_all};
 use serde_json::{Map, Value, json};
 
 /// No functions, no imports: the cases' top files need neither.
@@ -231,26 +231,7 @@ fn top_cases_match_salt() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("top");
-    let defaults: Value =
-        serde_json::from_str(&fs::read_to_string(dir.join("_defaults.json")).unwrap()).unwrap();
-    let mut cases: Vec<PathBuf> = fs::read_dir(dir.join("cases"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "case"))
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 15, "only {} cases", cases.len());
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|c| check(c, &defaults).err())
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ from Salt:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    check_all(&dir.join("cases"), &dir.join("_defaults.json"), 15, check);
 }
 
 /// Salt logs a top file that fails to render and shows an empty top;

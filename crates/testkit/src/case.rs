@@ -6,7 +6,7 @@
 //! `DIR/expected/NAME.json`.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -90,6 +90,43 @@ impl Case {
         }
         Ok(())
     }
+}
+
+/// The `*.case` files in `dir`, sorted.
+pub fn case_files(dir: &Path) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "case"))
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// Runs `check(case, defaults)` on every case of `cases_dir` (there must be
+/// at least `min`), `defaults` being the JSON of `defaults_path`, and fails
+/// with every difference found.
+pub fn check_all(
+    cases_dir: &Path,
+    defaults_path: &Path,
+    min: usize,
+    check: impl Fn(&Path, &Value) -> Result<(), String>,
+) {
+    let defaults: Value =
+        serde_json::from_str(&fs::read_to_string(defaults_path).unwrap()).unwrap();
+    let cases = case_files(cases_dir);
+    assert!(cases.len() >= min, "only {} cases", cases.len());
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| check(c, &defaults).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from Salt:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[cfg(test)]

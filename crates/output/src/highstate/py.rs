@@ -40,17 +40,7 @@ pub(crate) fn len(value: &Value) -> Py<usize> {
 }
 
 /// Python's type name, for messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
-}
+pub(crate) use salt_yaml::pyrepr::type_name;
 
 /// `float(value)`: `Ok(None)` where Python raises ValueError (a string that
 /// is not a number), an error where it raises TypeError.
