@@ -13,6 +13,7 @@ sys.path and `import capture_cases` finds this module.
 import json
 import os
 import re
+import shutil
 import sys
 
 
@@ -48,6 +49,17 @@ def write_files(base, files):
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         with open(dest, "w", encoding="utf-8") as f:
             f.write(body)
+
+
+def finish(result, work, *masks):
+    """The capture's text: `result` as indented JSON, each (path, shown) of
+    `masks` replaced in turn, after which the case's directory `work` is
+    removed."""
+    text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
+    for path, shown in masks:
+        text = text.replace(path, shown)
+    shutil.rmtree(work, ignore_errors=True)
+    return text
 
 
 def main(run_case, defaults_path):

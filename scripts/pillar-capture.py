@@ -17,9 +17,7 @@ is written as ROOT, so captures do not depend on where they were made. Each
 case runs in a forked child, so no state leaks between cases.
 """
 
-import json
 import os
-import shutil
 import tempfile
 
 import capture_cases
@@ -60,10 +58,7 @@ def compile_case(case_path, defaults):
         result = pillar.compile_pillar()
     except Exception as exc:  # Salt fails outright on some inputs
         result = {"salt_exception": f"{type(exc).__name__}: {exc}"}
-    text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
-    text = text.replace(work, ROOT_SHOWN)
-    shutil.rmtree(work, ignore_errors=True)
-    return text
+    return capture_cases.finish(result, work, (work, ROOT_SHOWN))
 
 
 if __name__ == "__main__":

@@ -21,9 +21,7 @@ are replaced by /var/cache/salt/minion so captures do not depend on where
 they were made. Each case renders in a forked child, so no state leaks.
 """
 
-import json
 import os
-import shutil
 import tempfile
 
 import capture_cases
@@ -123,10 +121,7 @@ def render_case(case_path, defaults):
         result = {"error": str(exc), "line": exc.line_num}
     except Exception as exc:  # the state system reports these too
         result = {"error": f"{type(exc).__name__}: {exc}"}
-    text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
-    text = text.replace(cache, CACHE_SHOWN).replace(root, ROOT_SHOWN)
-    shutil.rmtree(work, ignore_errors=True)
-    return text
+    return capture_cases.finish(result, work, (cache, CACHE_SHOWN), (root, ROOT_SHOWN))
 
 
 if __name__ == "__main__":

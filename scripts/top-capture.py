@@ -17,9 +17,7 @@ The temporary directory's path is written as ROOT. Each case runs in a
 forked child.
 """
 
-import json
 import os
-import shutil
 import tempfile
 
 import capture_cases
@@ -74,10 +72,7 @@ def run_case(case_path, defaults):
                 result["show_top"] = plain(st_.top_matches(top))
     except Exception as exc:  # Salt fails outright on some inputs
         result = {"salt_exception": f"{type(exc).__name__}: {exc}"}
-    text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
-    text = text.replace(work, ROOT_SHOWN)
-    shutil.rmtree(work, ignore_errors=True)
-    return text
+    return capture_cases.finish(result, work, (work, ROOT_SHOWN))
 
 
 if __name__ == "__main__":
