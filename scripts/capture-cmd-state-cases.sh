@@ -13,15 +13,11 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/capture-lib.sh"
 CASES=$ROOT/crates/state/tests/cmd_cases
-SALT_LAB=${SALT_LAB:-$ROOT/../shared/tools/salt-lab}
-[ -x "$SALT_LAB" ] || SALT_LAB=/work/shared/tools/salt-lab
-LAB=${SALT_LAB_DIR:-/tmp/lab-cmdstates}
-mkdir -p "$LAB"
-[ -e "$LAB/venv" ] || ln -sfn /tmp/salt-lab/venv "$LAB/venv"
-PY=$LAB/venv/bin/python
+capture_salt_lab "$ROOT" /tmp/lab-cmdstates
 
-if [ $# -gt 0 ]; then names=("$@"); else names=(); for d in "$CASES"/*/; do names+=("$(basename "$d")"); done; fi
+capture_names "$CASES" "$@"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -47,19 +43,7 @@ for name in "${names[@]}"; do
     local rc=0
     (cd "$tmp" && SALT_LAB_DIR=$LAB SALT_LAB_STATES=$root SALT_LAB_PILLAR=$work/pillar \
       "$SALT_LAB" call --out json -l quiet "$@") >"$work/raw.json" 2>"$work/err.txt" || rc=$?
-    "$PY" - "$work/raw.json" "$file" "$rc" "$tmp" "$LAB/local/root/var/cache/salt/minion" <<'EOF'
-import json, sys
-raw, dest, rc, tmp, cache = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-with open(raw) as f:
-    text = f.read().replace(tmp, "@TMP@").replace(cache, "@CACHE@")
-try:
-    data = json.loads(text)["local"]
-except Exception:
-    data = {"__unparsed__": text}
-with open(dest, "w") as f:
-    json.dump({"retcode": rc, "return": data}, f, indent=2, ensure_ascii=False)
-    f.write("\n")
-EOF
+    capture_store "$work/raw.json" "$file" "$rc" "$tmp" "@TMP@" "$LAB/local/root/var/cache/salt/minion" "@CACHE@"
   }
 
   call "$out/high.json" state.show_sls main

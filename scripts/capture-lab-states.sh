@@ -12,6 +12,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/capture-lib.sh"
 CASES=$ROOT/tests/lab
 IMAGE=salt-rs-lab:salt
 
@@ -25,7 +26,7 @@ else
   flags+=(-v /sys/fs/cgroup:/sys/fs/cgroup:ro)
 fi
 
-if [ $# -gt 0 ]; then names=("$@"); else names=(); for d in "$CASES"/*/; do names+=("$(basename "$d")"); done; fi
+capture_names "$CASES" "$@"
 
 work=$(mktemp -d)
 cid=
@@ -63,19 +64,7 @@ EOF
     local rc=0
     docker exec "$cid" /opt/salt/bin/salt-call --local --out json -l quiet "$@" \
       >"$work/raw.json" 2>"$work/err.txt" || rc=$?
-    python3 - "$work/raw.json" "$file" "$rc" <<'EOF'
-import json, sys
-raw, dest, rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with open(raw) as f:
-    text = f.read()
-try:
-    data = json.loads(text)["local"]
-except Exception:
-    data = {"__unparsed__": text}
-with open(dest, "w") as f:
-    json.dump({"retcode": rc, "return": data}, f, indent=2, ensure_ascii=False)
-    f.write("\n")
-EOF
+    PY=python3 capture_store "$work/raw.json" "$file" "$rc"
   }
 
   call "$out/high.json" state.show_sls main

@@ -17,41 +17,14 @@ The temporary directory's path is written as ROOT. Each case runs in a
 forked child.
 """
 
-import json
 import os
-import re
-import shutil
-import sys
 import tempfile
 
+import capture_cases
 import salt.config
 import salt.state
 
 ROOT_SHOWN = "ROOT"
-
-
-def parse_case(path):
-    meta, files, cur = {}, [], None
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    meta_lines = []
-    for line in lines:
-        if line.startswith("--- meta"):
-            cur = meta_lines
-            continue
-        if line.startswith("--- file "):
-            body = []
-            files.append((line[len("--- file "):].strip(), body))
-            cur = body
-            continue
-        if cur is not None:
-            cur.append(line)
-    if meta_lines:
-        meta = json.loads("\n".join(meta_lines))
-    return meta, [(name, "".join(line + "\n" for line in body)) for name, body in files]
 
 
 def plain(obj):
@@ -64,13 +37,9 @@ def plain(obj):
 
 
 def run_case(case_path, defaults):
-    meta, files = parse_case(case_path)
+    meta, files = capture_cases.parse_case(case_path)
     work = os.path.realpath(tempfile.mkdtemp(prefix="top-capture-"))
-    for name, body in files:
-        dest = os.path.join(work, name)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        with open(dest, "w", encoding="utf-8") as f:
-            f.write(body)
+    capture_cases.write_files(work, files)
     roots = meta.get("roots", {"base": ["base"]})
     opts = salt.config.minion_config(None)
     opts.update(
@@ -103,40 +72,8 @@ def run_case(case_path, defaults):
                 result["show_top"] = plain(st_.top_matches(top))
     except Exception as exc:  # Salt fails outright on some inputs
         result = {"salt_exception": f"{type(exc).__name__}: {exc}"}
-    text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
-    text = text.replace(work, ROOT_SHOWN)
-    shutil.rmtree(work, ignore_errors=True)
-    return text
-
-
-def main():
-    *cases, outdir = sys.argv[1:]
-    here = os.path.dirname(os.path.abspath(__file__))
-    defaults_path = os.path.join(here, "..", "crates", "state", "tests", "top", "_defaults.json")
-    with open(defaults_path, encoding="utf-8") as f:
-        defaults = json.load(f)
-    os.makedirs(outdir, exist_ok=True)
-    for case in cases:
-        name = re.sub(r"\.case$", "", os.path.basename(case))
-        rfd, wfd = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(rfd)
-            try:
-                text = run_case(case, defaults)
-            except BaseException as exc:  # report, never hang the parent
-                text = json.dumps({"capture_failed": repr(exc)})
-            with os.fdopen(wfd, "w", encoding="utf-8") as w:
-                w.write(text)
-            os._exit(0)
-        os.close(wfd)
-        with os.fdopen(rfd, encoding="utf-8") as r:
-            text = r.read()
-        os.waitpid(pid, 0)
-        with open(os.path.join(outdir, name + ".json"), "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-        print(name)
+    return capture_cases.finish(result, work, (work, ROOT_SHOWN))
 
 
 if __name__ == "__main__":
-    main()
+    capture_cases.main(run_case, "crates/state/tests/top/_defaults.json")

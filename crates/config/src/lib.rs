@@ -29,6 +29,7 @@ mod master;
 mod minion;
 mod output;
 mod schema;
+mod shared;
 mod source;
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::convert;
 use crate::schema::{Key, key, rooted};
+use crate::shared::{log_path, shared_keys};
 
 /// Settings of `salt-rs-master`, read from `DIR/master` and `DIR/master.d/*.conf`.
 #[derive(Debug, Clone)]
@@ -216,18 +217,9 @@ impl Default for MasterConfig {
     }
 }
 
-/// Shared by master and minion: `log_file` under root or the default.
-pub(crate) fn log_path(root: &Path, log_file: Option<&Path>, daemon: &str) -> PathBuf {
-    match log_file {
-        Some(p) if p.to_str().is_some_and(|s| s.contains("://")) => p.to_path_buf(),
-        Some(p) => rooted(root, p),
-        None => rooted(root, &Path::new("/var/log/salt-rs").join(daemon)),
-    }
-}
-
 /// Every key the master reads.
 pub(crate) fn keys() -> Vec<Key<MasterConfig>> {
-    vec![
+    let mut keys: Vec<Key<MasterConfig>> = vec![
         key!("root_dir", root_dir, crate::root_dir),
         key!("interface", interface, convert::string),
         key!("publish_port", publish_port, convert::port),
@@ -241,71 +233,15 @@ pub(crate) fn keys() -> Vec<Key<MasterConfig>> {
         key!("timeout", timeout, convert::uint),
         key!("gather_job_timeout", gather_job_timeout, convert::uint),
         key!("keep_jobs", keep_jobs, convert::uint),
-        key!("log_level", log_level, convert::log_level),
-        key!("log_file", log_file, |v| convert::path(v).map(Some)),
-        key!("file_roots", file_roots, convert::roots),
-        key!("pillar_roots", pillar_roots, convert::roots),
-        key!("user", user, |v| convert::string(v).map(Some)),
-        key!("heartbeat_interval", heartbeat_interval, convert::positive),
         key!("job_expiry", job_expiry, convert::positive),
-        key!("max_message_size", max_message_size, convert::size),
-        key!(
-            "pillar_source_merging_strategy",
-            pillar_source_merging_strategy,
-            |v| convert::one_of(v, crate::MERGING_STRATEGIES)
-        ),
-        key!("pillar_merge_lists", pillar_merge_lists, convert::boolean),
-        key!(
-            "pillar_includes_override_sls",
-            pillar_includes_override_sls,
-            convert::boolean
-        ),
-        key!(
-            "pillar_safe_render_error",
-            pillar_safe_render_error,
-            convert::boolean
-        ),
-        key!("pillarenv", pillarenv, |v| convert::string(v).map(Some)),
-        key!(
-            "pillarenv_from_saltenv",
-            pillarenv_from_saltenv,
-            convert::boolean
-        ),
-        key!("state_top", state_top, convert::string),
-        key!("renderer", renderer, convert::string),
-        key!("state_output", state_output, |v| convert::string(v)
-            .map(Some)),
-        key!("state_verbose", state_verbose, |v| convert::boolean(v)
-            .map(Some)),
-        key!("state_output_diff", state_output_diff, |v| {
-            convert::boolean(v).map(Some)
-        }),
-        key!("state_output_profile", state_output_profile, |v| {
-            convert::boolean(v).map(Some)
-        }),
-        key!("state_output_pct", state_output_pct, |v| convert::boolean(
-            v
-        )
-        .map(Some)),
-        key!("state_compress_ids", state_compress_ids, |v| {
-            convert::boolean(v).map(Some)
-        }),
-        key!("state_tabular", state_tabular, |v| crate::output::tabular(
-            v
-        )
-        .map(Some)),
-        key!("state_output_exclude", state_output_exclude, |v| {
-            crate::output::result_list(v).map(Some)
-        }),
-        key!("state_output_terse", state_output_terse, |v| {
-            crate::output::result_list(v).map(Some)
-        }),
         key!(
             "publish_key_rotation_stagger_ms",
             publish_key_rotation_stagger_ms,
             convert::uint
         ),
-    ]
+    ];
+    keys.extend(shared_keys!(MasterConfig));
+    keys
 }
 
 #[cfg(test)]

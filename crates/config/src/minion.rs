@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use crate::convert;
 use crate::error::ConfigError;
 use crate::schema::{Key, key, rooted};
+use crate::shared::shared_keys;
 
 /// The values `master_type` may take in Salt. salt-rs implements `str` (and
 /// later `failover`); the daemon decides what to do with the others.
@@ -224,7 +225,7 @@ impl MinionConfig {
 
     /// Log file: `log_file` under root, default `<root>/var/log/salt-rs/minion`.
     pub fn log_path(&self) -> PathBuf {
-        crate::master::log_path(&self.root_dir, self.log_file.as_deref(), "minion")
+        crate::shared::log_path(&self.root_dir, self.log_file.as_deref(), "minion")
     }
 
     /// Where a generated id is cached: `<config_dir>/minion_id`.
@@ -286,7 +287,7 @@ impl Default for MinionConfig {
 
 /// Every key the minion reads.
 pub(crate) fn keys() -> Vec<Key<MinionConfig>> {
-    vec![
+    let mut keys: Vec<Key<MinionConfig>> = vec![
         key!("root_dir", root_dir, crate::root_dir),
         key!("master", master, convert::string_or_list),
         key!("master_port", master_port, convert::port),
@@ -308,8 +309,6 @@ pub(crate) fn keys() -> Vec<Key<MinionConfig>> {
         key!("recon_randomize", recon_randomize, convert::boolean),
         key!("master_finger", master_finger, |v| convert::string(v)
             .map(Some)),
-        key!("log_level", log_level, convert::log_level),
-        key!("log_file", log_file, |v| convert::path(v).map(Some)),
         key!("master_type", master_type, |v| convert::one_of(
             v,
             MASTER_TYPES
@@ -320,63 +319,9 @@ pub(crate) fn keys() -> Vec<Key<MinionConfig>> {
             convert::uint
         ),
         key!("master_shuffle", master_shuffle, convert::boolean),
-        key!("file_roots", file_roots, convert::roots),
-        key!("pillar_roots", pillar_roots, convert::roots),
-        key!("user", user, |v| convert::string(v).map(Some)),
-        key!("heartbeat_interval", heartbeat_interval, convert::positive),
-        key!("max_message_size", max_message_size, convert::size),
-        key!(
-            "pillar_source_merging_strategy",
-            pillar_source_merging_strategy,
-            |v| convert::one_of(v, crate::MERGING_STRATEGIES)
-        ),
-        key!("pillar_merge_lists", pillar_merge_lists, convert::boolean),
-        key!(
-            "pillar_includes_override_sls",
-            pillar_includes_override_sls,
-            convert::boolean
-        ),
-        key!(
-            "pillar_safe_render_error",
-            pillar_safe_render_error,
-            convert::boolean
-        ),
-        key!("pillarenv", pillarenv, |v| convert::string(v).map(Some)),
-        key!(
-            "pillarenv_from_saltenv",
-            pillarenv_from_saltenv,
-            convert::boolean
-        ),
-        key!("state_top", state_top, convert::string),
-        key!("renderer", renderer, convert::string),
-        key!("state_output", state_output, |v| convert::string(v)
-            .map(Some)),
-        key!("state_verbose", state_verbose, |v| convert::boolean(v)
-            .map(Some)),
-        key!("state_output_diff", state_output_diff, |v| {
-            convert::boolean(v).map(Some)
-        }),
-        key!("state_output_profile", state_output_profile, |v| {
-            convert::boolean(v).map(Some)
-        }),
-        key!("state_output_pct", state_output_pct, |v| convert::boolean(
-            v
-        )
-        .map(Some)),
-        key!("state_compress_ids", state_compress_ids, |v| {
-            convert::boolean(v).map(Some)
-        }),
-        key!("state_tabular", state_tabular, |v| crate::output::tabular(
-            v
-        )
-        .map(Some)),
-        key!("state_output_exclude", state_output_exclude, |v| {
-            crate::output::result_list(v).map(Some)
-        }),
-        key!("state_output_terse", state_output_terse, |v| {
-            crate::output::result_list(v).map(Some)
-        }),
-    ]
+    ];
+    keys.extend(shared_keys!(MinionConfig));
+    keys
 }
 
 /// Writes the id cache through a temporary file so a crash never leaves a

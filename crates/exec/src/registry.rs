@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use salt_state::field_names;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -245,11 +246,9 @@ pub(crate) fn docs_matching(pattern: &str) -> Map<String, Value> {
 }
 
 /// Shell-style glob as Python's `fnmatch.fnmatchcase`: `*`, `?`, `[seq]`,
-/// `[!seq]`; an unclosed `[` is literal.
+/// `[!seq]`; an unclosed `[` is literal (salt-target's implementation).
 pub(crate) fn fnmatch(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let s: Vec<char> = name.chars().collect();
-    glob_at(&p, &s)
+    salt_target::fnmatchcase(name, pattern)
 }
 
 /// Writes everything derived from the list; see the module docs.
@@ -361,16 +360,7 @@ fn reports_failure(ret: &Value) -> bool {
 
 /// Python truthiness of a JSON value (`bool(x)`): what Salt's functions
 /// make of flags such as `missing=True` or `pretty=1`.
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+pub use salt_yaml::pyrepr::truthy;
 
 fn merge_kwarg_maps(
     args: Vec<Value>,
@@ -494,110 +484,6 @@ fn missing_msg(short: &str, missing: &[&str]) -> String {
     let n = missing.len();
     let s = if n == 1 { "" } else { "s" };
     format!("{short}() missing {n} required positional argument{s}: {list}")
-}
-
-/// The field names serde's derive gives a struct: asked from the derive by a
-/// deserializer that only records them. Keeps the accepted keywords and the
-/// struct from ever disagreeing.
-fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    let mut fields = None;
-    let _ = T::deserialize(FieldCapture(&mut fields));
-    fields.unwrap_or(&[])
-}
-
-struct FieldCapture<'a>(&'a mut Option<&'static [&'static str]>);
-
-#[derive(Debug)]
-struct Captured;
-
-impl std::fmt::Display for Captured {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("field names captured")
-    }
-}
-
-impl std::error::Error for Captured {}
-
-impl serde::de::Error for Captured {
-    fn custom<M: std::fmt::Display>(_: M) -> Self {
-        Captured
-    }
-}
-
-impl<'de> serde::Deserializer<'de> for FieldCapture<'_> {
-    type Error = Captured;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Captured> {
-        Err(Captured)
-    }
-
-    fn deserialize_struct<V: serde::de::Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Captured> {
-        *self.0 = Some(fields);
-        Err(Captured)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map enum identifier ignored_any
-    }
-}
-
-fn glob_at(p: &[char], s: &[char]) -> bool {
-    match p.split_first() {
-        None => s.is_empty(),
-        Some(('*', rest)) => (0..=s.len()).any(|i| glob_at(rest, &s[i..])),
-        Some(('?', rest)) => !s.is_empty() && glob_at(rest, &s[1..]),
-        Some(('[', rest)) => match class_end(rest) {
-            Some(end) => {
-                let Some((c, s_rest)) = s.split_first() else {
-                    return false;
-                };
-                class_matches(&rest[..end], *c) && glob_at(&rest[end + 1..], s_rest)
-            }
-            None => s.first() == Some(&'[') && glob_at(rest, &s[1..]),
-        },
-        Some((c, rest)) => s.first() == Some(c) && glob_at(rest, &s[1..]),
-    }
-}
-
-/// Index of the `]` closing a class that starts just after `[`.
-fn class_end(p: &[char]) -> Option<usize> {
-    let mut i = 0;
-    if p.first() == Some(&'!') {
-        i += 1;
-    }
-    if p.get(i) == Some(&']') {
-        i += 1;
-    }
-    p[i.min(p.len())..]
-        .iter()
-        .position(|c| *c == ']')
-        .map(|j| i + j)
-}
-
-fn class_matches(class: &[char], c: char) -> bool {
-    let (negate, items) = match class.split_first() {
-        Some(('!', rest)) => (true, rest),
-        _ => (false, class),
-    };
-    let mut hit = false;
-    let mut i = 0;
-    while i < items.len() {
-        if i + 2 < items.len() && items[i + 1] == '-' {
-            hit |= items[i] <= c && c <= items[i + 2];
-            i += 3;
-        } else {
-            hit |= items[i] == c;
-            i += 1;
-        }
-    }
-    hit != negate
 }
 
 impl<T: Serialize> IntoReturn for Ret<T> {

@@ -20,7 +20,6 @@ pub mod highstate;
 mod json;
 mod nested;
 mod pprint;
-mod printable_table;
 pub mod pyrepr;
 
 use serde_json::{Map, Value};

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 
 use salt_render::{Context, render_sls};
+use salt_yaml::pyrepr::truthy;
 use serde_json::{Map, Value};
 
 use crate::Compiler;
@@ -302,16 +303,5 @@ fn read_problem(sls: &str, env: &str, path: &std::path::Path, why: &str) -> Prob
         sls: Some(sls.to_owned()),
         saltenv: env.to_owned(),
         reason: format!("{}: {why}", path.display()),
-    }
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
     }
 }

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 use salt_render::{Context, render_sls};
-use salt_target::{Facts, TargetError, confirm_top, top_match_type};
+use salt_target::{Facts, TargetError, confirm_top, take_includes, top_match_type};
+use salt_yaml::pyrepr::{iter_items, truthy};
 use serde_json::{Map, Value};
 
 use crate::Compiler;
@@ -54,20 +55,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        let mut include: IndexMap<String, Vec<Value>> = IndexMap::new();
-        for (env, ctops) in tops.iter_mut() {
-            for ctop in ctops.iter_mut() {
-                if let Value::Object(m) = ctop
-                    && let Some(inc) = m.shift_remove("include")
-                {
-                    include
-                        .entry(env.clone())
-                        .or_default()
-                        .extend(iter_items(&inc));
-                }
-            }
-        }
-        for (env, names) in include {
+        for (env, names) in take_includes(&mut tops) {
             let mut done: Vec<String> = Vec::new();
             for name in names {
                 let Value::String(sls) = name else {
@@ -169,7 +157,7 @@ pub(crate) fn merge_tops(tops: &Tops) -> Result<(Top, HashMap<String, Vec<String
                     }
                 };
                 for (tgt, comps) in targets {
-                    let comps = iterable(comps).ok_or_else(|| {
+                    let comps = iter_items(comps).ok_or_else(|| {
                         format!(
                             "target '{tgt}' of '{saltenv}' in the top file of '{cenv}' is {}, not a list",
                             kind(comps)
@@ -270,23 +258,6 @@ pub(crate) fn top_matches(
     Ok(out)
 }
 
-/// What Python's `for x in value` gives for a target's list: list items,
-/// a string's characters, a dict's keys; `None` for what is not iterable.
-fn iterable(v: &Value) -> Option<Vec<Value>> {
-    match v {
-        Value::Array(a) => Some(a.clone()),
-        Value::String(s) => Some(s.chars().map(|c| Value::String(c.into())).collect()),
-        Value::Object(m) => Some(m.keys().map(|k| Value::String(k.clone())).collect()),
-        _ => None,
-    }
-}
-
-/// The items of a top file's `include:`, iterated as Python does (so a
-/// bare string is its characters: Salt includes nothing useful then).
-fn iter_items(v: &Value) -> Vec<Value> {
-    iterable(v).unwrap_or_default()
-}
-
 /// `int(order)` as Salt's pillar takes it: numbers truncate, text that is
 /// not a number is 0; `None` and containers are errors (Salt's TypeError).
 fn python_order(v: &Value) -> Option<i64> {
@@ -295,17 +266,6 @@ fn python_order(v: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.trunc() as i64)),
         Value::String(s) => Some(s.trim().replace('_', "").parse().unwrap_or(0)),
         _ => None,
-    }
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
     }
 }
 

@@ -9,49 +9,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use salt_pillar::{Functions, PillarConfig, PillarRequest, compile, compile_all};
 use salt_render::data::{self, PillarGet};
+use salt_testkit::case::{Case, check_all};
 use serde_json::{Map, Value, json};
-
-/// One case: `--- meta` JSON and `--- file PATH` sections.
-struct Case {
-    meta: Map<String, Value>,
-    files: Vec<(String, String)>,
-}
-
-fn parse(text: &str) -> Case {
-    let mut meta_lines: Vec<&str> = Vec::new();
-    let mut files: Vec<(String, Vec<&str>)> = Vec::new();
-    let mut in_meta = false;
-    let mut lines: Vec<&str> = text.split('\n').collect();
-    if lines.last() == Some(&"") {
-        lines.pop();
-    }
-    for line in lines {
-        if line.starts_with("--- meta") {
-            in_meta = true;
-        } else if let Some(name) = line.strip_prefix("--- file ") {
-            in_meta = false;
-            files.push((name.trim().to_owned(), Vec::new()));
-        } else if in_meta {
-            meta_lines.push(line);
-        } else if let Some((_, body)) = files.last_mut() {
-            body.push(line);
-        }
-    }
-    let meta = if meta_lines.is_empty() {
-        Map::new()
-    } else {
-        serde_json::from_str::<Value>(&meta_lines.join("\n"))
-            .expect("case meta is JSON")
-            .as_object()
-            .cloned()
-            .expect("case meta is an object")
-    };
-    let files = files
-        .into_iter()
-        .map(|(n, body)| (n, body.iter().map(|l| format!("{l}\n")).collect()))
-        .collect();
-    Case { meta, files }
-}
 
 /// The pure functions pillar templates of the cases call, over the
 /// minion's grains and an empty pillar (what a master's functions see).
@@ -158,25 +117,11 @@ fn check(case_path: &Path, defaults: &Value) -> Result<(), String> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("?");
-    let case = parse(&fs::read_to_string(case_path).map_err(|e| e.to_string())?);
-    let expected_path = case_path
-        .parent()
-        .and_then(Path::parent)
-        .map(|p| p.join("expected").join(format!("{name}.json")))
-        .ok_or("no expected dir")?;
-    let expected: Value = serde_json::from_str(
-        &fs::read_to_string(&expected_path)
-            .map_err(|e| format!("{}: {e}", expected_path.display()))?,
-    )
-    .map_err(|e| e.to_string())?;
+    let (case, expected) = Case::load_with_expected(case_path)?;
 
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = fs::canonicalize(dir.path()).map_err(|e| e.to_string())?;
-    for (file, body) in &case.files {
-        let p = root.join(file);
-        fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
-        fs::write(&p, body).map_err(|e| e.to_string())?;
-    }
+    case.write_files(&root)?;
     let cfg = config(&case, &root);
     let id = case
         .meta
@@ -286,24 +231,5 @@ fn golden_cases_match_salt() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("cases");
-    let defaults: Value =
-        serde_json::from_str(&fs::read_to_string(dir.join("_defaults.json")).unwrap()).unwrap();
-    let mut cases: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "case"))
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 40, "only {} cases", cases.len());
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|c| check(c, &defaults).err())
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ from Salt:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    check_all(&dir, &dir.join("_defaults.json"), 40, check);
 }

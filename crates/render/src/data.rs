@@ -6,6 +6,8 @@
 //! (the `traverse` filter excepted).
 
 use serde_json::{Map, Value};
+// Python `str()`, `bool()` and type names, as `filter_by` and friends use them.
+use salt_yaml::pyrepr::{str_of as py_str, truthy as is_truthy, type_name as type_of};
 
 /// Salt's `traverse_dict_and_list`: follows `key` split at `delimiter`
 /// through dicts and lists. A list step takes a numeric part as an index
@@ -344,40 +346,6 @@ fn python_int(s: &str) -> Option<i64> {
     }
     let n: i64 = digits.replace('_', "").parse().ok()?;
     Some(if neg { -n } else { n })
-}
-
-/// Python's `str()` of a JSON scalar, as `filter_by` compares grain values.
-fn py_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Null => "None".into(),
-        other => salt_output::pyrepr::repr(other),
-    }
-}
-
-fn is_truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
-
-fn type_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
 }
 
 #[cfg(test)]

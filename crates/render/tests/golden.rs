@@ -9,24 +9,14 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use common::{Case, TestHost};
+use common::{Case, RenderCase, TestHost};
 
 fn check(case_path: &Path, defaults: &Value) -> Result<(), String> {
     let name = case_path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("?");
-    let case = Case::parse(&fs::read_to_string(case_path).map_err(|e| e.to_string())?);
-    let expected_path = case_path
-        .parent()
-        .and_then(Path::parent)
-        .map(|p| p.join("expected").join(format!("{name}.json")))
-        .ok_or("no expected dir")?;
-    let expected: Value = serde_json::from_str(
-        &fs::read_to_string(&expected_path)
-            .map_err(|e| format!("{}: {e}", expected_path.display()))?,
-    )
-    .map_err(|e| e.to_string())?;
+    let (case, expected) = Case::load_with_expected(case_path)?;
     let cx = case.context(defaults);
     let host = TestHost::for_case(&case, &cx);
     let (_, text) = case.main();
@@ -120,12 +110,7 @@ fn golden_cases_match_salt() {
     let inputs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inputs");
     let defaults: Value =
         serde_json::from_str(&fs::read_to_string(inputs.join("_defaults.json")).unwrap()).unwrap();
-    let mut cases: Vec<_> = fs::read_dir(&inputs)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "case"))
-        .collect();
-    cases.sort();
+    let cases = salt_testkit::case::case_files(&inputs);
     assert!(!cases.is_empty());
     let failures: Vec<String> = cases
         .iter()

@@ -3,77 +3,10 @@
 //! and `?` match any character including `/` and newlines, `[seq]` and
 //! `[!seq]` are classes, an unclosed `[` is literal. Case-sensitive.
 
-/// Whether `name` matches the shell pattern `pat`.
+/// Whether `name` matches the shell pattern `pat` (salt-target's
+/// `fnmatchcase`, the one implementation).
 pub fn fnmatch(name: &str, pat: &str) -> bool {
-    if !pat.contains(['*', '?', '[']) {
-        return name == pat;
-    }
-    let p: Vec<char> = pat.chars().collect();
-    let s: Vec<char> = name.chars().collect();
-    glob_at(&p, &s)
-}
-
-fn glob_at(p: &[char], s: &[char]) -> bool {
-    match p.split_first() {
-        None => s.is_empty(),
-        Some(('*', rest)) => {
-            // Collapse runs of `*`: keeps the backtracking linear per star.
-            let rest = trim_stars(rest);
-            if rest.is_empty() {
-                return true;
-            }
-            (0..=s.len()).any(|i| glob_at(rest, &s[i..]))
-        }
-        Some(('?', rest)) => !s.is_empty() && glob_at(rest, &s[1..]),
-        Some(('[', rest)) => match class_end(rest) {
-            Some(end) => {
-                let Some((c, s_rest)) = s.split_first() else {
-                    return false;
-                };
-                class_matches(&rest[..end], *c) && glob_at(&rest[end + 1..], s_rest)
-            }
-            None => s.first() == Some(&'[') && glob_at(rest, &s[1..]),
-        },
-        Some((c, rest)) => s.first() == Some(c) && glob_at(rest, &s[1..]),
-    }
-}
-
-fn trim_stars(mut p: &[char]) -> &[char] {
-    while let Some(('*', rest)) = p.split_first() {
-        p = rest;
-    }
-    p
-}
-
-/// Index of the `]` closing a class that starts just after `[`.
-fn class_end(p: &[char]) -> Option<usize> {
-    let mut i = 0;
-    if p.first() == Some(&'!') {
-        i += 1;
-    }
-    if p.get(i) == Some(&']') {
-        i += 1;
-    }
-    p.get(i..)?.iter().position(|c| *c == ']').map(|j| i + j)
-}
-
-fn class_matches(class: &[char], c: char) -> bool {
-    let (negate, items) = match class.split_first() {
-        Some(('!', rest)) => (true, rest),
-        _ => (false, class),
-    };
-    let mut hit = false;
-    let mut i = 0;
-    while i < items.len() {
-        if i + 2 < items.len() && items[i + 1] == '-' {
-            hit |= items[i] <= c && c <= items[i + 2];
-            i += 3;
-        } else {
-            hit |= items[i] == c;
-            i += 1;
-        }
-    }
-    hit != negate
+    salt_target::fnmatchcase(name, pat)
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@
 
 pub mod compiler;
 mod error;
+mod fields;
 mod fnmatch;
 pub mod graph;
 mod keywords;
@@ -66,6 +67,7 @@ pub use compiler::{
     compile_low_sls,
 };
 pub use error::{CompileError, CompileErrors};
+pub use fields::field_names;
 pub use fnmatch::fnmatch;
 pub use module::{CallReturn, Exec, Reqs, RunCtx, Running, StateError, StateFn, StateReturn};
 pub use registry::{StateCall, bind_state, has_state, list_states, state_doc};

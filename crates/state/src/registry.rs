@@ -6,9 +6,9 @@
 //! taken from the chunk, the state system's own keywords are left out, and
 //! any other keyword is refused unless the function takes `**kwargs`.
 
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::fields::field_names;
 use crate::keywords::is_internal;
 use crate::module::{RunCtx, StateError, StateFn, StateReturn};
 use crate::{LowChunk, states};
@@ -172,57 +172,6 @@ fn invalid_keywords(keys: &[String], full: &str) -> String {
             )
         }
         [] => String::new(),
-    }
-}
-
-/// The field names serde's derive gives a struct, asked from the derive
-/// itself so the accepted keywords and the struct never disagree.
-fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    let mut fields = None;
-    let _ = T::deserialize(FieldCapture(&mut fields));
-    fields.unwrap_or(&[])
-}
-
-struct FieldCapture<'a>(&'a mut Option<&'static [&'static str]>);
-
-#[derive(Debug)]
-struct Captured;
-
-impl std::fmt::Display for Captured {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("field names captured")
-    }
-}
-
-impl std::error::Error for Captured {}
-
-impl serde::de::Error for Captured {
-    fn custom<M: std::fmt::Display>(_: M) -> Self {
-        Captured
-    }
-}
-
-impl<'de> serde::Deserializer<'de> for FieldCapture<'_> {
-    type Error = Captured;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Captured> {
-        Err(Captured)
-    }
-
-    fn deserialize_struct<V: serde::de::Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Captured> {
-        *self.0 = Some(fields);
-        Err(Captured)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map enum identifier ignored_any
     }
 }
 

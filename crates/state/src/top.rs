@@ -20,10 +20,11 @@
 //! Rendering is the caller's ([`TopSource`]); this file does no I/O.
 
 use indexmap::IndexMap;
-use salt_target::{Facts, TargetError, confirm_top, top_match_type};
+use salt_target::{Facts, TargetError, confirm_top, take_includes, top_match_type};
 use serde_json::{Map, Value};
 
 use crate::pyrepr::py_str;
+use crate::value::truthy;
 
 mod merge;
 
@@ -225,20 +226,7 @@ pub fn get_top(opts: &TopOptions, source: &dyn TopSource) -> Result<Top, TopErro
             .unwrap_or_else(|| Value::Object(Map::new()));
         tops.entry(env).or_default().push(data);
     }
-    let mut include: IndexMap<String, Vec<Value>> = IndexMap::new();
-    for (env, ctops) in tops.iter_mut() {
-        for ctop in ctops.iter_mut() {
-            if let Value::Object(m) = ctop
-                && let Some(inc) = m.shift_remove("include")
-            {
-                include
-                    .entry(env.clone())
-                    .or_default()
-                    .extend(python_iter(&inc));
-            }
-        }
-    }
-    for (env, patterns) in include {
+    for (env, patterns) in take_includes(&mut tops) {
         let avail = source.available(&env);
         let mut done: Vec<String> = Vec::new();
         for pattern in patterns {
@@ -401,12 +389,7 @@ fn filter_matches(
 /// Python's `for x in value`: list items, a string's characters, a dict's
 /// keys; nothing for the rest.
 pub(crate) fn python_iter(v: &Value) -> Vec<Value> {
-    match v {
-        Value::Array(a) => a.clone(),
-        Value::String(s) => s.chars().map(|c| Value::String(c.into())).collect(),
-        Value::Object(m) => m.keys().map(|k| Value::String(k.clone())).collect(),
-        _ => Vec::new(),
-    }
+    salt_yaml::pyrepr::iter_items(v).unwrap_or_default()
 }
 
 /// `repr()` of rendered data as Salt holds it: YAML mappings are
@@ -432,17 +415,6 @@ fn ordered_repr(v: &Value) -> String {
             format!("[{}]", items.join(", "))
         }
         other => crate::pyrepr::py_repr(other),
-    }
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
     }
 }
 

@@ -14,7 +14,7 @@
 mod common;
 mod host;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -38,19 +38,9 @@ const RUNS: &[(&str, bool)] = &[
 
 #[test]
 fn cmd_archive_module_states_match_salt() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cmd_cases");
     let only = std::env::var("SALT_STATE_CASE").ok();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("tests/cmd_cases exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("captured").is_dir())
-        .collect();
-    dirs.sort();
-    assert!(
-        only.is_some() || dirs.len() >= MIN_CASES,
-        "expected the captured cases under {}",
-        root.display()
-    );
+    let min = if only.is_some() { 0 } else { MIN_CASES };
+    let dirs = common::case_dirs("cmd_cases", "captured", min);
     let mut failures = Vec::new();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
@@ -61,12 +51,7 @@ fn cmd_archive_module_states_match_salt() {
             failures.push(format!("--- case {name}:\n{e}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} case(s) differ from Salt:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    common::assert_no_failures(&failures);
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {

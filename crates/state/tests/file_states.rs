@@ -34,19 +34,8 @@ const STEPS: &[(&str, bool)] = &[
 #[test]
 fn file_states_match_salt() {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/file_cases");
     let only = std::env::var("SALT_STATE_CASE").ok();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("tests/file_cases exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("captured/high.json").is_file())
-        .collect();
-    dirs.sort();
-    assert!(
-        dirs.len() >= 15,
-        "expected the captured file cases under {}",
-        root.display()
-    );
+    let dirs = common::case_dirs("file_cases", "captured/high.json", 15);
     let root_user = nix::unistd::Uid::effective().is_root();
     let mut failures = Vec::new();
     let mut ran = 0;
@@ -69,12 +58,7 @@ fn file_states_match_salt() {
         }
     }
     assert!(ran > 0 || !root_user, "no case ran");
-    assert!(
-        failures.is_empty(),
-        "{} case(s) differ from Salt:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    common::assert_no_failures(&failures);
 }
 
 fn run_case(name: &str, case: &Path) -> Result<(), String> {

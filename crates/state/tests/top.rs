@@ -12,48 +12,8 @@ use indexmap::IndexMap;
 use salt_render::{Context, Host, render_sls};
 use salt_state::top::{ShowTop, TopError, TopOptions, TopSource, get_top, show_top};
 use salt_target::Facts;
+use salt_testkit::case::{Case, check_all};
 use serde_json::{Map, Value, json};
-
-struct Case {
-    meta: Map<String, Value>,
-    files: Vec<(String, String)>,
-}
-
-fn parse(text: &str) -> Case {
-    let mut meta_lines: Vec<&str> = Vec::new();
-    let mut files: Vec<(String, Vec<&str>)> = Vec::new();
-    let mut in_meta = false;
-    let mut lines: Vec<&str> = text.split('\n').collect();
-    if lines.last() == Some(&"") {
-        lines.pop();
-    }
-    for line in lines {
-        if line.starts_with("--- meta") {
-            in_meta = true;
-        } else if let Some(name) = line.strip_prefix("--- file ") {
-            in_meta = false;
-            files.push((name.trim().to_owned(), Vec::new()));
-        } else if in_meta {
-            meta_lines.push(line);
-        } else if let Some((_, body)) = files.last_mut() {
-            body.push(line);
-        }
-    }
-    let meta = if meta_lines.is_empty() {
-        Map::new()
-    } else {
-        serde_json::from_str::<Value>(&meta_lines.join("\n"))
-            .expect("case meta is JSON")
-            .as_object()
-            .cloned()
-            .expect("case meta is an object")
-    };
-    let files = files
-        .into_iter()
-        .map(|(n, body)| (n, body.iter().map(|l| format!("{l}\n")).collect()))
-        .collect();
-    Case { meta, files }
-}
 
 /// No functions, no imports: the cases' top files need neither.
 struct NoHost;
@@ -149,24 +109,10 @@ fn check(case_path: &Path, defaults: &Value) -> Result<(), String> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("?");
-    let case = parse(&fs::read_to_string(case_path).map_err(|e| e.to_string())?);
-    let expected_path = case_path
-        .parent()
-        .and_then(Path::parent)
-        .map(|p| p.join("expected").join(format!("{name}.json")))
-        .ok_or("no expected dir")?;
-    let expected: Value = serde_json::from_str(
-        &fs::read_to_string(&expected_path)
-            .map_err(|e| format!("{}: {e}", expected_path.display()))?,
-    )
-    .map_err(|e| e.to_string())?;
+    let (case, expected) = Case::load_with_expected(case_path)?;
 
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    for (file, body) in &case.files {
-        let p = dir.path().join(file);
-        fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
-        fs::write(&p, body).map_err(|e| e.to_string())?;
-    }
+    case.write_files(dir.path())?;
     let roots_meta = case
         .meta
         .get("roots")
@@ -285,26 +231,7 @@ fn top_cases_match_salt() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("top");
-    let defaults: Value =
-        serde_json::from_str(&fs::read_to_string(dir.join("_defaults.json")).unwrap()).unwrap();
-    let mut cases: Vec<PathBuf> = fs::read_dir(dir.join("cases"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "case"))
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 15, "only {} cases", cases.len());
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|c| check(c, &defaults).err())
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ from Salt:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    check_all(&dir.join("cases"), &dir.join("_defaults.json"), 15, check);
 }
 
 /// Salt logs a top file that fails to render and shows an empty top;

@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use error::TargetError;
-pub use top::{confirm_top, top_match_type};
+pub use top::{confirm_top, take_includes, top_match_type};
 
 /// Python's `fnmatch.fnmatchcase(text, pattern)`: shell wildcards, case
 /// sensitive (`grains.filter_by` matches grain values with it).

@@ -174,11 +174,7 @@ pub(crate) fn compile_match_regex(pat: &str, case_insensitive: bool) -> Result<R
 pub(crate) fn python_str(v: &Value) -> Cow<'_, str> {
     match v {
         Value::String(s) => Cow::Borrowed(s),
-        other => {
-            let mut out = String::new();
-            python_repr(other, &mut out);
-            Cow::Owned(out)
-        }
+        other => Cow::Owned(salt_yaml::pyrepr::repr(other)),
     }
 }
 
@@ -343,99 +339,6 @@ fn python_int(s: &str) -> Option<i64> {
     }
     let n: i64 = digits.replace('_', "").parse().ok()?;
     Some(if neg { -n } else { n })
-}
-
-fn python_repr(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("None"),
-        Value::Bool(true) => out.push_str("True"),
-        Value::Bool(false) => out.push_str("False"),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                out.push_str(&i.to_string());
-            } else if let Some(u) = n.as_u64() {
-                out.push_str(&u.to_string());
-            } else if let Some(f) = n.as_f64() {
-                out.push_str(&python_float(f));
-            }
-        }
-        Value::String(s) => python_str_repr(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                python_repr(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                python_str_repr(k, out);
-                out.push_str(": ");
-                python_repr(item, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// Python's `repr()` of a str: single quotes unless the text holds a single
-/// quote and no double quote.
-fn python_str_repr(s: &str, out: &mut String) {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-}
-
-/// Python's `repr()` of a float.
-fn python_float(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    let abs = f.abs();
-    if abs == 0.0 || (1e-4..1e16).contains(&abs) {
-        let s = f.to_string();
-        if s.contains('.') { s } else { format!("{s}.0") }
-    } else {
-        // Rust writes `1e16` / `1.5e-5`; Python `1e+16` / `1.5e-05`.
-        let s = format!("{f:e}");
-        match s.split_once('e') {
-            Some((mant, exp)) => {
-                let (sign, digits) = match exp.strip_prefix('-') {
-                    Some(d) => ('-', d),
-                    None => ('+', exp),
-                };
-                format!("{mant}e{sign}{digits:0>2}")
-            }
-            None => s,
-        }
-    }
 }
 
 #[cfg(test)]

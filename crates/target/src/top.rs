@@ -26,6 +26,26 @@ pub fn top_match_type(items: &[Value]) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// Salt's first step with top files' `include:` lists: takes the `include`
+/// key out of every top file and collects what it lists (iterated as Python
+/// does, so a bare string gives its characters) per saltenv, in order.
+pub fn take_includes(tops: &mut IndexMap<String, Vec<Value>>) -> IndexMap<String, Vec<Value>> {
+    let mut include: IndexMap<String, Vec<Value>> = IndexMap::new();
+    for (env, ctops) in tops.iter_mut() {
+        for ctop in ctops.iter_mut() {
+            if let Value::Object(m) = ctop
+                && let Some(inc) = m.shift_remove("include")
+            {
+                include
+                    .entry(env.clone())
+                    .or_default()
+                    .extend(salt_yaml::pyrepr::iter_items(&inc).unwrap_or_default());
+            }
+        }
+    }
+    include
+}
+
 /// Whether the top-file target `tgt`, read with `match_type` (`None`:
 /// compound, Salt's default), matches the minion `facts` describes.
 ///

@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod case;
 pub mod container;
 pub mod listing;
 pub mod mask;

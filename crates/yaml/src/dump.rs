@@ -10,6 +10,7 @@
 use serde_json::Value;
 
 use crate::analyze::{Analysis, analyze, is_break, is_simple_key, is_yaml_printable, represent};
+use crate::quote::dquote_escape;
 use crate::resolve::resolves_implicitly;
 
 /// PyYAML's `default_flow_style`: which collections are written in flow
@@ -467,40 +468,8 @@ impl Emitter {
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
             if !is_yaml_printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
-                self.put('\\');
-                let short = match c {
-                    '\0' => Some('0'),
-                    '\u{07}' => Some('a'),
-                    '\u{08}' => Some('b'),
-                    '\t' => Some('t'),
-                    '\n' => Some('n'),
-                    '\u{0b}' => Some('v'),
-                    '\u{0c}' => Some('f'),
-                    '\r' => Some('r'),
-                    '\u{1b}' => Some('e'),
-                    '"' => Some('"'),
-                    '\\' => Some('\\'),
-                    '\u{85}' => Some('N'),
-                    '\u{a0}' => Some('_'),
-                    '\u{2028}' => Some('L'),
-                    '\u{2029}' => Some('P'),
-                    _ => None,
-                };
-                match short {
-                    Some(s) => self.put(s),
-                    None => {
-                        let cp = u32::from(c);
-                        let escaped = if cp <= 0xff {
-                            format!("x{cp:02X}")
-                        } else if cp <= 0xffff {
-                            format!("u{cp:04X}")
-                        } else {
-                            format!("U{cp:08X}")
-                        };
-                        for e in escaped.chars() {
-                            self.put(e);
-                        }
-                    }
+                for e in dquote_escape(c).chars() {
+                    self.put(e);
                 }
                 spaces = false;
             } else if c == ' ' {

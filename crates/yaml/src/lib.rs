@@ -39,7 +39,9 @@ mod compose;
 mod construct;
 mod dump;
 mod error;
+mod printable_table;
 mod pyfloat;
+pub mod pyrepr;
 mod quote;
 mod resolve;
 

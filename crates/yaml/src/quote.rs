@@ -25,41 +25,48 @@ pub fn yaml_dquote(text: &str) -> String {
             out.push(c);
             continue;
         }
-        let short = match c {
-            '\0' => Some('0'),
-            '\u{07}' => Some('a'),
-            '\u{08}' => Some('b'),
-            '\t' => Some('t'),
-            '\n' => Some('n'),
-            '\u{0b}' => Some('v'),
-            '\u{0c}' => Some('f'),
-            '\r' => Some('r'),
-            '\u{1b}' => Some('e'),
-            '"' => Some('"'),
-            '\\' => Some('\\'),
-            '\u{85}' => Some('N'),
-            '\u{a0}' => Some('_'),
-            '\u{2028}' => Some('L'),
-            '\u{2029}' => Some('P'),
-            _ => None,
-        };
-        out.push('\\');
-        match short {
-            Some(s) => out.push(s),
-            None => {
-                let cp = u32::from(c);
-                if cp <= 0xff {
-                    out.push_str(&format!("x{cp:02X}"));
-                } else if cp <= 0xffff {
-                    out.push_str(&format!("u{cp:04X}"));
-                } else {
-                    out.push_str(&format!("U{cp:08X}"));
-                }
-            }
-        }
+        out.push_str(&dquote_escape(c));
     }
     out.push('"');
     out
+}
+
+/// The escape sequence YAML's emitters (libyaml and PyYAML alike) write for
+/// `c` in a double-quoted scalar, backslash included: the short forms (`\n`,
+/// `\"`, `\N` for U+0085, ...) where YAML has one, else `\xXX`, `\uXXXX` or
+/// `\UXXXXXXXX`.
+pub(crate) fn dquote_escape(c: char) -> String {
+    let short = match c {
+        '\0' => Some('0'),
+        '\u{07}' => Some('a'),
+        '\u{08}' => Some('b'),
+        '\t' => Some('t'),
+        '\n' => Some('n'),
+        '\u{0b}' => Some('v'),
+        '\u{0c}' => Some('f'),
+        '\r' => Some('r'),
+        '\u{1b}' => Some('e'),
+        '"' => Some('"'),
+        '\\' => Some('\\'),
+        '\u{85}' => Some('N'),
+        '\u{a0}' => Some('_'),
+        '\u{2028}' => Some('L'),
+        '\u{2029}' => Some('P'),
+        _ => None,
+    };
+    match short {
+        Some(s) => format!("\\{s}"),
+        None => {
+            let cp = u32::from(c);
+            if cp <= 0xff {
+                format!("\\x{cp:02X}")
+            } else if cp <= 0xffff {
+                format!("\\u{cp:04X}")
+            } else {
+                format!("\\U{cp:08X}")
+            }
+        }
+    }
 }
 
 /// `{{ s | yaml_squote }}`: `s` as a single-quoted YAML scalar, quotes

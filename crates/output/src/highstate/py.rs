@@ -24,16 +24,7 @@ impl Fallback {
 pub(crate) type Py<T> = Result<T, Fallback>;
 
 /// Python `bool(value)`.
-pub(crate) fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+pub(crate) use salt_yaml::pyrepr::truthy;
 
 /// Python `len(value)` for the containers that have one.
 pub(crate) fn len(value: &Value) -> Py<usize> {
@@ -49,17 +40,7 @@ pub(crate) fn len(value: &Value) -> Py<usize> {
 }
 
 /// Python's type name, for messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
-}
+pub(crate) use salt_yaml::pyrepr::type_name;
 
 /// `float(value)`: `Ok(None)` where Python raises ValueError (a string that
 /// is not a number), an error where it raises TypeError.

@@ -10,65 +10,34 @@ use serde_json::{Map, Value, json};
 use salt_render::data::{self, PillarGet, Strategy};
 use salt_render::{Context, Host};
 
-/// One golden case: `--- meta` JSON and `--- file PATH` sections.
-#[derive(Debug, Clone)]
-pub struct Case {
-    pub meta: Map<String, Value>,
-    pub files: Vec<(String, String)>,
+/// One golden case: `--- meta` JSON and `--- file PATH` sections, in the
+/// format `scripts/render-capture.py` reads.
+pub use salt_testkit::case::Case;
+
+/// What a render case says beyond its files.
+pub trait RenderCase {
+    /// The first file: `(path, text)` of what is rendered.
+    fn main(&self) -> (&str, &str);
+    /// `sls` (the default) or `template`.
+    fn mode(&self) -> &str;
+    /// The context Salt's capture used, from `_defaults.json` and the meta.
+    fn context(&self, defaults: &Value) -> Context;
 }
 
-impl Case {
-    /// Parses the format `scripts/render-capture.py` reads.
-    pub fn parse(text: &str) -> Case {
-        let mut meta_lines: Vec<&str> = Vec::new();
-        let mut files: Vec<(String, Vec<&str>)> = Vec::new();
-        let mut in_meta = false;
-        let mut lines: Vec<&str> = text.split('\n').collect();
-        if lines.last() == Some(&"") {
-            lines.pop();
-        }
-        for line in lines {
-            if line.starts_with("--- meta") {
-                in_meta = true;
-            } else if let Some(name) = line.strip_prefix("--- file ") {
-                in_meta = false;
-                files.push((name.trim().to_owned(), Vec::new()));
-            } else if in_meta {
-                meta_lines.push(line);
-            } else if let Some((_, body)) = files.last_mut() {
-                body.push(line);
-            }
-        }
-        let meta = if meta_lines.is_empty() {
-            Map::new()
-        } else {
-            serde_json::from_str::<Value>(&meta_lines.join("\n"))
-                .expect("case meta is JSON")
-                .as_object()
-                .cloned()
-                .expect("case meta is an object")
-        };
-        let files = files
-            .into_iter()
-            .map(|(n, body)| (n, body.iter().map(|l| format!("{l}\n")).collect()))
-            .collect();
-        Case { meta, files }
-    }
-
-    pub fn main(&self) -> (&str, &str) {
+impl RenderCase for Case {
+    fn main(&self) -> (&str, &str) {
         let (n, t) = &self.files[0];
         (n, t)
     }
 
-    pub fn mode(&self) -> &str {
+    fn mode(&self) -> &str {
         self.meta
             .get("mode")
             .and_then(Value::as_str)
             .unwrap_or("sls")
     }
 
-    /// The context Salt's capture used, from `_defaults.json` and the meta.
-    pub fn context(&self, defaults: &Value) -> Context {
+    fn context(&self, defaults: &Value) -> Context {
         let grains = merged(&defaults["grains"], self.meta.get("grains"));
         let pillar = merged(&defaults["pillar"], self.meta.get("pillar"));
         let opts = merged(&default_opts(), self.meta.get("opts"));

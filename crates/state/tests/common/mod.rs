@@ -50,19 +50,8 @@ impl Case {
 /// Runs `f` on every case (or on `SALT_STATE_CASE` only) and fails with
 /// every problem found.
 pub fn for_each_case(f: impl Fn(&Case) -> Result<(), String>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
     let only = std::env::var("SALT_STATE_CASE").ok();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("tests/cases exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("captured").is_dir())
-        .collect();
-    dirs.sort();
-    assert!(
-        dirs.len() >= 40,
-        "expected the captured cases under {}",
-        root.display()
-    );
+    let dirs = case_dirs("cases", "captured", 40);
     let mut failures = Vec::new();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
@@ -77,6 +66,32 @@ pub fn for_each_case(f: impl Fn(&Case) -> Result<(), String>) {
             failures.push(format!("--- case {name}:\n{e}"));
         }
     }
+    assert_no_failures(&failures);
+}
+
+/// The case directories under `tests/<sub>` that hold `marker` (the
+/// captures, a file or a directory), sorted; at least `min` of them, or the
+/// checkout is missing its captures.
+pub fn case_dirs(sub: &str, marker: &str, min: usize) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(sub);
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("tests/{sub}: {e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join(marker).exists())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= min,
+        "expected the captured cases under {}",
+        root.display()
+    );
+    dirs
+}
+
+/// Fails with every `--- case NAME:` problem collected, if there are any.
+pub fn assert_no_failures(failures: &[String]) {
     assert!(
         failures.is_empty(),
         "{} case(s) differ from Salt:\n{}",

@@ -1,7 +1,7 @@
 """Regenerate src/printable_table.rs: the code points Python's str.isprintable()
 rejects (Python 3.11 / Unicode 14, as on Debian 12 where Salt 3007 runs).
 
-Run: python3 crates/output/tools/gen_printable.py > crates/output/src/printable_table.rs
+Run: python3 crates/yaml/tools/gen_printable.py > crates/yaml/src/printable_table.rs
 """
 import sys, unicodedata
 
