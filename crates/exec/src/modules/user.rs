@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::group::{self, Group, rooted, run};
+use super::group::{self, Group, on_rooted, run};
 use crate::error::py_str;
 use crate::machine::{Host, Real};
 use crate::{Ctx, ExecError, ExecFn, de};
@@ -122,9 +122,9 @@ impl ExecFn for Info {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = rooted(Host::real(&real, cx), self.root.as_deref());
-        Ok(info(&host, &self.name).unwrap_or_else(|| json!({})))
+        Ok(on_rooted(cx, self.root.as_deref(), |host| {
+            info(host, &self.name).unwrap_or_else(|| json!({}))
+        }))
     }
 }
 
@@ -163,12 +163,12 @@ impl ExecFn for ListUsers {
     type Output = Vec<String>;
 
     async fn call(self, cx: &Ctx) -> Result<Vec<String>, ExecError> {
-        let real = Real::new(cx);
-        let host = rooted(Host::real(&real, cx), self.root.as_deref());
-        let mut names: Vec<String> = parse_passwd(&host.read("/etc/passwd").unwrap_or_default())
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+        let mut names: Vec<String> = on_rooted(cx, self.root.as_deref(), |host| {
+            parse_passwd(&host.read("/etc/passwd").unwrap_or_default())
+                .into_iter()
+                .map(|p| p.name)
+                .collect()
+        });
         names.sort();
         Ok(names)
     }
@@ -176,14 +176,8 @@ impl ExecFn for ListUsers {
 
 /// `user.getent`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Getent {
-    #[serde(default)]
-    #[allow(dead_code)]
-    refresh: bool,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    root: Option<String>,
-}
+#[serde(transparent)]
+pub struct Getent(group::GetentArgs);
 
 impl ExecFn for Getent {
     const POSITIONAL: &'static [&'static str] = &["refresh", "root"];
@@ -192,12 +186,12 @@ impl ExecFn for Getent {
     type Output = Vec<Value>;
 
     async fn call(self, cx: &Ctx) -> Result<Vec<Value>, ExecError> {
-        let real = Real::new(cx);
-        let host = rooted(Host::real(&real, cx), self.root.as_deref());
-        Ok(parse_passwd(&host.read("/etc/passwd").unwrap_or_default())
-            .iter()
-            .filter_map(|p| info(&host, &p.name))
-            .collect())
+        Ok(on_rooted(cx, self.0.root.as_deref(), |host| {
+            parse_passwd(&host.read("/etc/passwd").unwrap_or_default())
+                .iter()
+                .filter_map(|p| info(host, &p.name))
+                .collect()
+        }))
     }
 }
 
