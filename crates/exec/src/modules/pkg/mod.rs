@@ -332,6 +332,18 @@ pub(crate) fn no_version_match(name: &str, v: &str, cands: &[String]) -> String 
     )
 }
 
+/// Runs `f` with this machine and its package manager; fails as
+/// [`Backend::detect`] does when there is none.
+pub(crate) async fn with_backend<T>(
+    cx: &Ctx,
+    f: impl AsyncFnOnce(&Host<'_>, Backend) -> Result<T, ExecError>,
+) -> Result<T, ExecError> {
+    let real = crate::machine::Real::new(cx);
+    let host = Host::real(&real, cx);
+    let backend = Backend::detect(&host)?;
+    f(&host, backend).await
+}
+
 /// Reads a string, list or comma-separated string as a list of strings.
 pub(crate) fn str_list(v: &Value) -> Vec<String> {
     match v {
