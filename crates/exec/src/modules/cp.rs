@@ -77,16 +77,11 @@ impl ExecFn for GetFile {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let Copy {
-            files,
-            gzip,
-            url,
-            env,
-            dest,
-        } = copy_args!(cx, self).await?;
-        let dest = dest_for(&dest, &url.path);
-        let got = files
-            .fetch(&env, &url.path, Path::new(&dest), self.makedirs, gzip)
+        let c = copy_args!(cx, self).await?;
+        let dest = dest_for(&c.dest, &c.url.path);
+        let got = c
+            .files
+            .fetch(&c.env, &c.url.path, Path::new(&dest), self.makedirs, c.gzip)
             .await
             .map_err(client_err)?;
         Ok(match got {
@@ -127,14 +122,9 @@ impl ExecFn for GetDir {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let Copy {
-            files,
-            gzip,
-            url,
-            env,
-            dest,
-        } = copy_args!(cx, self).await?;
-        let dir = url.path.as_str();
+        let c = copy_args!(cx, self).await?;
+        let (files, env, dest) = (c.files, &c.env, &c.dest);
+        let dir = c.url.path.as_str();
         let parent = dir.rsplit_once('/').map_or("", |(p, _)| p);
         let below = |name: &SafeRelPath| {
             let n = name.as_str();
@@ -143,14 +133,14 @@ impl ExecFn for GetDir {
         };
         let mut out = Vec::new();
         for name in files
-            .list(&env, ListKind::Files, Some(&url.path))
+            .list(env, ListKind::Files, Some(&c.url.path))
             .await
             .map_err(client_err)?
         {
             let Some(rel) = below(&name) else { continue };
             let target = format!("{dest}/{rel}");
             let got = files
-                .fetch(&env, &name, Path::new(&target), true, gzip)
+                .fetch(env, &name, Path::new(&target), true, c.gzip)
                 .await
                 .map_err(client_err)?;
             out.push(match got {
@@ -159,7 +149,7 @@ impl ExecFn for GetDir {
             });
         }
         for name in files
-            .list(&env, ListKind::EmptyDirs, Some(&url.path))
+            .list(env, ListKind::EmptyDirs, Some(&c.url.path))
             .await
             .map_err(client_err)?
         {
