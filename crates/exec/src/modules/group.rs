@@ -54,15 +54,20 @@ pub(crate) fn info(host: &Host<'_>, name: &str) -> Option<Group> {
     groups(host).into_iter().find(|g| g.name == name)
 }
 
-/// `group.info name`
+/// The arguments of `group.info` and `user.info`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Info {
+pub struct InfoArgs {
     #[serde(deserialize_with = "de::string_like")]
-    name: String,
+    pub(crate) name: String,
     #[serde(default, deserialize_with = "de::opt_string_like")]
-    root: Option<String>,
+    pub(crate) root: Option<String>,
 }
+
+/// `group.info name`
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Info(InfoArgs);
 
 impl ExecFn for Info {
     const POSITIONAL: &'static [&'static str] = &["name", "root"];
@@ -71,8 +76,9 @@ impl ExecFn for Info {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        Ok(on_rooted(cx, self.root.as_deref(), |host| {
-            info(host, &self.name).map_or_else(|| json!({}), |g| g.to_value())
+        let a = self.0;
+        Ok(on_rooted(cx, a.root.as_deref(), |host| {
+            info(host, &a.name).map_or_else(|| json!({}), |g| g.to_value())
         }))
     }
 }

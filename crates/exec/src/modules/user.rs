@@ -107,13 +107,8 @@ pub(crate) fn info(host: &Host<'_>, name: &str) -> Option<Value> {
 
 /// `user.info name`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Info {
-    #[serde(deserialize_with = "de::string_like")]
-    name: String,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    root: Option<String>,
-}
+#[serde(transparent)]
+pub struct Info(group::InfoArgs);
 
 impl ExecFn for Info {
     const POSITIONAL: &'static [&'static str] = &["name", "root"];
@@ -122,8 +117,9 @@ impl ExecFn for Info {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        Ok(on_rooted(cx, self.root.as_deref(), |host| {
-            info(host, &self.name).unwrap_or_else(|| json!({}))
+        let a = self.0;
+        Ok(on_rooted(cx, a.root.as_deref(), |host| {
+            info(host, &a.name).unwrap_or_else(|| json!({}))
         }))
     }
 }
