@@ -471,15 +471,20 @@ impl ExecFn for Envs {
     }
 }
 
-/// `cp.hash_file path saltenv=base`
+/// The arguments of `cp.hash_file`, `cp.get_file_str` and `cp.is_cached`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HashFile {
+pub struct PathArgs {
     #[serde(deserialize_with = "de::string_like")]
     path: String,
     #[serde(default, deserialize_with = "de::opt_string_like")]
     saltenv: Option<String>,
 }
+
+/// `cp.hash_file path saltenv=base`
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct HashFile(PathArgs);
 
 impl ExecFn for HashFile {
     const POSITIONAL: &'static [&'static str] = &["path", "saltenv"];
@@ -488,8 +493,9 @@ impl ExecFn for HashFile {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let env = saltenv_arg(self.saltenv.as_deref())?;
-        match source(&self.path)? {
+        let a = self.0;
+        let env = saltenv_arg(a.saltenv.as_deref())?;
+        match source(&a.path)? {
             Source::Local(p) => {
                 let kind = HashType::default();
                 // Salt's shapes: {hsum, hash_type} for a local file, the
@@ -516,13 +522,8 @@ impl ExecFn for HashFile {
 
 /// `cp.get_file_str path saltenv=base`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GetFileStr {
-    #[serde(deserialize_with = "de::string_like")]
-    path: String,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    saltenv: Option<String>,
-}
+#[serde(transparent)]
+pub struct GetFileStr(PathArgs);
 
 impl ExecFn for GetFileStr {
     const POSITIONAL: &'static [&'static str] = &["path", "saltenv"];
@@ -531,10 +532,11 @@ impl ExecFn for GetFileStr {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let env = saltenv_arg(self.saltenv.as_deref())?;
-        let path = match source(&self.path)? {
+        let a = self.0;
+        let env = saltenv_arg(a.saltenv.as_deref())?;
+        let path = match source(&a.path)? {
             Source::Local(p) => PathBuf::from(p),
-            Source::Salt(url) => match cache_salt(cx, &url, &env, &self.path).await? {
+            Source::Salt(url) => match cache_salt(cx, &url, &env, &a.path).await? {
                 Some(p) => p,
                 None => return Ok(json!(false)),
             },
@@ -548,13 +550,8 @@ impl ExecFn for GetFileStr {
 
 /// `cp.is_cached path saltenv=base`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IsCached {
-    #[serde(deserialize_with = "de::string_like")]
-    path: String,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    saltenv: Option<String>,
-}
+#[serde(transparent)]
+pub struct IsCached(PathArgs);
 
 impl ExecFn for IsCached {
     const POSITIONAL: &'static [&'static str] = &["path", "saltenv"];
@@ -563,9 +560,10 @@ impl ExecFn for IsCached {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let env = saltenv_arg(self.saltenv.as_deref())?;
+        let a = self.0;
+        let env = saltenv_arg(a.saltenv.as_deref())?;
         let files = client(cx)?;
-        let found = match source(&self.path)? {
+        let found = match source(&a.path)? {
             Source::Salt(url) => files.cached(url.saltenv_or(&env), &url.path),
             Source::Local(p) => {
                 let p = files
