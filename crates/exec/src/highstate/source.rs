@@ -39,18 +39,7 @@ impl Files {
             .rt
             .block_on(self.client.list(&env, ListKind::Files, None))
             .ok()?;
-        let mut out: Vec<String> = names
-            .iter()
-            .filter_map(|n| {
-                let n = n.as_str();
-                n.strip_suffix("/init.sls")
-                    .or_else(|| n.strip_suffix(".sls"))
-                    .map(|s| s.replace('/', "."))
-            })
-            .collect();
-        out.sort();
-        out.dedup();
-        Some(out)
+        Some(crate::modules::cp::sls_names(&names))
     }
 
     /// Caches `path` of `saltenv` on the minion and reads it; `None` when

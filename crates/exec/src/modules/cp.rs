@@ -29,9 +29,24 @@ use crate::{Ctx, ExecError, ExecFn, de};
 mod args;
 
 use args::{
-    Source, client, client_err, dest_for, gzip_arg, include_exclude, jinja, list, parse_url,
-    patterns, render_names, saltenv_arg, source, write_atomic,
+    Copy, Source, cache_salt, client, client_err, dest_for, include_exclude, jinja, list, patterns,
+    saltenv_arg, source, url_and_env, write_atomic,
 };
+
+/// [`Copy::new`] with the fields `cp.get_file` and `cp.get_dir` both have.
+macro_rules! copy_args {
+    ($cx:expr, $a:expr) => {
+        Copy::new(
+            $cx,
+            $a.saltenv.as_deref(),
+            $a.gzip.as_ref(),
+            $a.template.as_deref(),
+            $a.pillar,
+            $a.path,
+            $a.dest,
+        )
+    };
+}
 
 /// `cp.get_file path dest saltenv=base makedirs=False template=None gzip=None`
 #[derive(Debug, Deserialize)]
@@ -62,23 +77,11 @@ impl ExecFn for GetFile {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let files = client(cx)?;
-        let env = saltenv_arg(self.saltenv.as_deref())?;
-        let gzip = gzip_arg(self.gzip.as_ref())?;
-        let (path, dest) = render_names(
-            cx,
-            &env,
-            self.template.as_deref(),
-            self.pillar,
-            self.path,
-            self.dest,
-        )
-        .await?;
-        let url = parse_url(&path)?;
-        let env = url.saltenv_or(&env).clone();
-        let dest = dest_for(&dest, &url.path);
-        let got = files
-            .fetch(&env, &url.path, Path::new(&dest), self.makedirs, gzip)
+        let c = copy_args!(cx, self).await?;
+        let dest = dest_for(&c.dest, &c.url.path);
+        let got = c
+            .files
+            .fetch(&c.env, &c.url.path, Path::new(&dest), self.makedirs, c.gzip)
             .await
             .map_err(client_err)?;
         Ok(match got {
@@ -119,21 +122,9 @@ impl ExecFn for GetDir {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let files = client(cx)?;
-        let env = saltenv_arg(self.saltenv.as_deref())?;
-        let gzip = gzip_arg(self.gzip.as_ref())?;
-        let (path, dest) = render_names(
-            cx,
-            &env,
-            self.template.as_deref(),
-            self.pillar,
-            self.path,
-            self.dest,
-        )
-        .await?;
-        let url = parse_url(&path)?;
-        let env = url.saltenv_or(&env).clone();
-        let dir = url.path.as_str();
+        let c = copy_args!(cx, self).await?;
+        let (files, env, dest) = (c.files, &c.env, &c.dest);
+        let dir = c.url.path.as_str();
         let parent = dir.rsplit_once('/').map_or("", |(p, _)| p);
         let below = |name: &SafeRelPath| {
             let n = name.as_str();
@@ -142,14 +133,14 @@ impl ExecFn for GetDir {
         };
         let mut out = Vec::new();
         for name in files
-            .list(&env, ListKind::Files, Some(&url.path))
+            .list(env, ListKind::Files, Some(&c.url.path))
             .await
             .map_err(client_err)?
         {
             let Some(rel) = below(&name) else { continue };
             let target = format!("{dest}/{rel}");
             let got = files
-                .fetch(&env, &name, Path::new(&target), true, gzip)
+                .fetch(env, &name, Path::new(&target), true, c.gzip)
                 .await
                 .map_err(client_err)?;
             out.push(match got {
@@ -158,7 +149,7 @@ impl ExecFn for GetDir {
             });
         }
         for name in files
-            .list(&env, ListKind::EmptyDirs, Some(&url.path))
+            .list(env, ListKind::EmptyDirs, Some(&c.url.path))
             .await
             .map_err(client_err)?
         {
@@ -220,8 +211,7 @@ impl ExecFn for GetTemplate {
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
         let files = client(cx)?;
         let env = saltenv_arg(self.saltenv.as_deref())?;
-        let url = parse_url(&self.path)?;
-        let env = url.saltenv_or(&env).clone();
+        let (url, env) = url_and_env(&self.path, &env)?;
         if self.template != "jinja" {
             return Err(ExecError::invocation(format!(
                 "template engine '{}' is not supported; salt-rs renders jinja only",
@@ -298,23 +288,10 @@ impl ExecFn for CacheFile {
         let env = saltenv_arg(self.saltenv.as_deref())?;
         match source(&self.path)? {
             Source::Local(p) => Ok(json!(p)),
-            Source::Salt(url) => {
-                let env = url.saltenv_or(&env).clone();
-                let got = client(cx)?
-                    .cache_file(&env, &url.path, None)
-                    .await
-                    .map_err(client_err)?;
-                Ok(match got {
-                    Some(p) => json!(p.display().to_string()),
-                    None => {
-                        tracing::error!(
-                            "Unable to cache file '{}' from saltenv '{env}'.",
-                            self.path
-                        );
-                        json!(false)
-                    }
-                })
-            }
+            Source::Salt(url) => Ok(match cache_salt(cx, &url, &env, &self.path).await? {
+                Some(p) => json!(p.display().to_string()),
+                None => json!(false),
+            }),
         }
     }
 }
@@ -350,8 +327,7 @@ impl ExecFn for CacheDir {
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
         let files = client(cx)?;
         let env = saltenv_arg(self.saltenv.as_deref())?;
-        let url = parse_url(&self.path)?;
-        let env = url.saltenv_or(&env).clone();
+        let (url, env) = url_and_env(&self.path, &env)?;
         let include = patterns(self.include_pat.as_ref(), "include_pat")?;
         let exclude = patterns(self.exclude_pat.as_ref(), "exclude_pat")?;
         let dir = format!("{}/", url.path);
@@ -392,15 +368,26 @@ impl ExecFn for CacheDir {
     }
 }
 
-/// `cp.list_master saltenv=base prefix=''`
+/// The arguments of `cp.list_master` and `cp.list_master_dirs`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListMaster {
+pub struct ListArgs {
     #[serde(default, deserialize_with = "de::opt_string_like")]
     saltenv: Option<String>,
     #[serde(default, deserialize_with = "de::opt_string_like")]
     prefix: Option<String>,
 }
+
+impl ListArgs {
+    async fn list(self, cx: &Ctx, kind: ListKind) -> Result<Value, ExecError> {
+        list(cx, self.saltenv.as_deref(), self.prefix.as_deref(), kind).await
+    }
+}
+
+/// `cp.list_master saltenv=base prefix=''`
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct ListMaster(ListArgs);
 
 impl ExecFn for ListMaster {
     const POSITIONAL: &'static [&'static str] = &["saltenv", "prefix"];
@@ -408,25 +395,14 @@ impl ExecFn for ListMaster {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        list(
-            cx,
-            self.saltenv.as_deref(),
-            self.prefix.as_deref(),
-            ListKind::Files,
-        )
-        .await
+        self.0.list(cx, ListKind::Files).await
     }
 }
 
 /// `cp.list_master_dirs saltenv=base prefix=''`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListMasterDirs {
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    saltenv: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    prefix: Option<String>,
-}
+#[serde(transparent)]
+pub struct ListMasterDirs(ListArgs);
 
 impl ExecFn for ListMasterDirs {
     const POSITIONAL: &'static [&'static str] = &["saltenv", "prefix"];
@@ -434,13 +410,7 @@ impl ExecFn for ListMasterDirs {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        list(
-            cx,
-            self.saltenv.as_deref(),
-            self.prefix.as_deref(),
-            ListKind::Dirs,
-        )
-        .await
+        self.0.list(cx, ListKind::Dirs).await
     }
 }
 
@@ -463,19 +433,25 @@ impl ExecFn for ListStates {
             .list(&env, ListKind::Files, None)
             .await
             .map_err(client_err)?;
-        let mut states: Vec<String> = names
-            .iter()
-            .filter_map(|n| {
-                let n = n.as_str();
-                n.strip_suffix("/init.sls")
-                    .or_else(|| n.strip_suffix(".sls"))
-                    .map(|s| s.replace('/', "."))
-            })
-            .collect();
-        states.sort();
-        states.dedup();
-        Ok(json!(states))
+        Ok(json!(sls_names(&names)))
     }
+}
+
+/// The SLS names among served file names (`a/b.sls` and `a/b/init.sls`
+/// are both `a.b`), sorted, each once.
+pub(crate) fn sls_names(names: &[SafeRelPath]) -> Vec<String> {
+    let mut out: Vec<String> = names
+        .iter()
+        .filter_map(|n| {
+            let n = n.as_str();
+            n.strip_suffix("/init.sls")
+                .or_else(|| n.strip_suffix(".sls"))
+                .map(|s| s.replace('/', "."))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `cp.envs`
@@ -495,15 +471,20 @@ impl ExecFn for Envs {
     }
 }
 
-/// `cp.hash_file path saltenv=base`
+/// The arguments of `cp.hash_file`, `cp.get_file_str` and `cp.is_cached`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HashFile {
+pub struct PathArgs {
     #[serde(deserialize_with = "de::string_like")]
     path: String,
     #[serde(default, deserialize_with = "de::opt_string_like")]
     saltenv: Option<String>,
 }
+
+/// `cp.hash_file path saltenv=base`
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct HashFile(PathArgs);
 
 impl ExecFn for HashFile {
     const POSITIONAL: &'static [&'static str] = &["path", "saltenv"];
@@ -512,8 +493,9 @@ impl ExecFn for HashFile {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let env = saltenv_arg(self.saltenv.as_deref())?;
-        match source(&self.path)? {
+        let a = self.0;
+        let env = saltenv_arg(a.saltenv.as_deref())?;
+        match source(&a.path)? {
             Source::Local(p) => {
                 let kind = HashType::default();
                 // Salt's shapes: {hsum, hash_type} for a local file, the
@@ -540,13 +522,8 @@ impl ExecFn for HashFile {
 
 /// `cp.get_file_str path saltenv=base`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GetFileStr {
-    #[serde(deserialize_with = "de::string_like")]
-    path: String,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    saltenv: Option<String>,
-}
+#[serde(transparent)]
+pub struct GetFileStr(PathArgs);
 
 impl ExecFn for GetFileStr {
     const POSITIONAL: &'static [&'static str] = &["path", "saltenv"];
@@ -555,26 +532,14 @@ impl ExecFn for GetFileStr {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let env = saltenv_arg(self.saltenv.as_deref())?;
-        let path = match source(&self.path)? {
+        let a = self.0;
+        let env = saltenv_arg(a.saltenv.as_deref())?;
+        let path = match source(&a.path)? {
             Source::Local(p) => PathBuf::from(p),
-            Source::Salt(url) => {
-                let env = url.saltenv_or(&env).clone();
-                let got = client(cx)?
-                    .cache_file(&env, &url.path, None)
-                    .await
-                    .map_err(client_err)?;
-                match got {
-                    Some(p) => p,
-                    None => {
-                        tracing::error!(
-                            "Unable to cache file '{}' from saltenv '{env}'.",
-                            self.path
-                        );
-                        return Ok(json!(false));
-                    }
-                }
-            }
+            Source::Salt(url) => match cache_salt(cx, &url, &env, &a.path).await? {
+                Some(p) => p,
+                None => return Ok(json!(false)),
+            },
         };
         match std::fs::read(&path) {
             Ok(bytes) => Ok(json!(String::from_utf8_lossy(&bytes))),
@@ -585,13 +550,8 @@ impl ExecFn for GetFileStr {
 
 /// `cp.is_cached path saltenv=base`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IsCached {
-    #[serde(deserialize_with = "de::string_like")]
-    path: String,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    saltenv: Option<String>,
-}
+#[serde(transparent)]
+pub struct IsCached(PathArgs);
 
 impl ExecFn for IsCached {
     const POSITIONAL: &'static [&'static str] = &["path", "saltenv"];
@@ -600,9 +560,10 @@ impl ExecFn for IsCached {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let env = saltenv_arg(self.saltenv.as_deref())?;
+        let a = self.0;
+        let env = saltenv_arg(a.saltenv.as_deref())?;
         let files = client(cx)?;
-        let found = match source(&self.path)? {
+        let found = match source(&a.path)? {
             Source::Salt(url) => files.cached(url.saltenv_or(&env), &url.path),
             Source::Local(p) => {
                 let p = files

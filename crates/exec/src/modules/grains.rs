@@ -125,26 +125,39 @@ impl ExecFn for FilterBy {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let Value::Object(lookup) = &self.lookup_dict else {
-            return Err(ExecError::invocation("lookup_dict must be a dictionary"));
-        };
-        salt_render::data::filter_by(
-            lookup,
+        filter_by(
+            &self.lookup_dict,
             &self.grain,
-            &*cx.grains,
+            &cx.grains,
             self.merge.as_ref(),
             &self.default,
             self.base.as_deref(),
         )
-        .map_err(ExecError::Command)
     }
+}
+
+/// `grains.filter_by` and `pillar.filter_by`: `key` of `data` looked up
+/// among the keys of `lookup_dict`, which must be a dictionary.
+pub(crate) fn filter_by(
+    lookup_dict: &Value,
+    key: &str,
+    data: &Map<String, Value>,
+    merge: Option<&Value>,
+    default: &str,
+    base: Option<&str>,
+) -> Result<Value, ExecError> {
+    let Value::Object(lookup) = lookup_dict else {
+        return Err(ExecError::invocation("lookup_dict must be a dictionary"));
+    };
+    salt_render::data::filter_by(lookup, key, data, merge, default, base)
+        .map_err(ExecError::Command)
 }
 
 fn os_family() -> String {
     "os_family".into()
 }
 
-fn default_key() -> String {
+pub(crate) fn default_key() -> String {
     "default".into()
 }
 

@@ -54,15 +54,20 @@ pub(crate) fn info(host: &Host<'_>, name: &str) -> Option<Group> {
     groups(host).into_iter().find(|g| g.name == name)
 }
 
-/// `group.info name`
+/// The arguments of `group.info` and `user.info`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Info {
+pub struct InfoArgs {
     #[serde(deserialize_with = "de::string_like")]
-    name: String,
+    pub(crate) name: String,
     #[serde(default, deserialize_with = "de::opt_string_like")]
-    root: Option<String>,
+    pub(crate) root: Option<String>,
 }
+
+/// `group.info name`
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Info(InfoArgs);
 
 impl ExecFn for Info {
     const POSITIONAL: &'static [&'static str] = &["name", "root"];
@@ -71,22 +76,28 @@ impl ExecFn for Info {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = rooted(Host::real(&real, cx), self.root.as_deref());
-        Ok(info(&host, &self.name).map_or_else(|| json!({}), |g| g.to_value()))
+        let a = self.0;
+        Ok(on_rooted(cx, a.root.as_deref(), |host| {
+            info(host, &a.name).map_or_else(|| json!({}), |g| g.to_value())
+        }))
     }
 }
 
-/// `group.getent`
+/// The arguments of `group.getent` and `user.getent`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Getent {
+pub struct GetentArgs {
     #[serde(default)]
     #[allow(dead_code)]
     refresh: bool,
     #[serde(default, deserialize_with = "de::opt_string_like")]
-    root: Option<String>,
+    pub(crate) root: Option<String>,
 }
+
+/// `group.getent`
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Getent(GetentArgs);
 
 impl ExecFn for Getent {
     const POSITIONAL: &'static [&'static str] = &["refresh", "root"];
@@ -95,9 +106,9 @@ impl ExecFn for Getent {
     type Output = Vec<Value>;
 
     async fn call(self, cx: &Ctx) -> Result<Vec<Value>, ExecError> {
-        let real = Real::new(cx);
-        let host = rooted(Host::real(&real, cx), self.root.as_deref());
-        Ok(groups(&host).iter().map(Group::to_value).collect())
+        Ok(on_rooted(cx, self.0.root.as_deref(), |host| {
+            groups(host).iter().map(Group::to_value).collect()
+        }))
     }
 }
 
@@ -379,6 +390,12 @@ pub(crate) fn rooted<'a>(mut host: Host<'a>, root: Option<&str>) -> Host<'a> {
         host.root = std::path::PathBuf::from(r);
     }
     host
+}
+
+/// `f` on this machine, with files read under `root`.
+pub(crate) fn on_rooted<T>(cx: &Ctx, root: Option<&str>, f: impl FnOnce(&Host<'_>) -> T) -> T {
+    let real = Real::new(cx);
+    f(&rooted(Host::real(&real, cx), root))
 }
 
 #[cfg(test)]

@@ -268,7 +268,10 @@ pub struct FilterBy {
     pillar: String,
     #[serde(default)]
     merge: Option<Value>,
-    #[serde(default = "default_key", deserialize_with = "de::string_like")]
+    #[serde(
+        default = "super::grains::default_key",
+        deserialize_with = "de::string_like"
+    )]
     default: String,
     #[serde(default, deserialize_with = "de::opt_string_like")]
     base: Option<String>,
@@ -282,18 +285,14 @@ impl ExecFn for FilterBy {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let Value::Object(lookup) = &self.lookup_dict else {
-            return Err(ExecError::invocation("lookup_dict must be a dictionary"));
-        };
-        data::filter_by(
-            lookup,
+        super::grains::filter_by(
+            &self.lookup_dict,
             &self.pillar,
-            &*cx.pillar,
+            &cx.pillar,
             self.merge.as_ref(),
             &self.default,
             self.base.as_deref(),
         )
-        .map_err(ExecError::Command)
     }
 }
 
@@ -405,10 +404,6 @@ fn is_truthy(v: &Value) -> bool {
 
 fn colon() -> String {
     ":".into()
-}
-
-fn default_key() -> String {
-    "default".into()
 }
 
 #[cfg(test)]

@@ -32,6 +32,18 @@ const UNIT_TYPES: &[&str] = &[
 const SYSTEM_PATHS: &[&str] = &["/lib/systemd/system", "/usr/lib/systemd/system"];
 const LOCAL_PATH: &str = "/etc/systemd/system";
 
+/// Runs `f` with this machine and its systemd; without systemd, fails
+/// with [`NOT_LOADED`] as every `service.*` function does.
+async fn with_systemd<T>(
+    cx: &Ctx,
+    f: impl AsyncFnOnce(&Systemd, &Host<'_>) -> Result<T, ExecError>,
+) -> Result<T, ExecError> {
+    let real = Real::new(cx);
+    let host = Host::real(&real, cx);
+    let sd = Systemd::detect(&host).await?;
+    f(&sd, &host).await
+}
+
 /// Arguments of the functions that take only the unit name.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,13 +93,13 @@ macro_rules! change_fn {
             type Output = bool;
 
             async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-                let real = Real::new(cx);
-                let host = Host::real(&real, cx);
-                let sd = Systemd::detect(&host).await?;
-                let a = self.0;
-                let no_block = a.no_block.unwrap_or_else(|| $block(&a.name));
-                sd.change(&host, $verb, &a.name, no_block, a.unmask, a.unmask_runtime)
-                    .await
+                with_systemd(cx, async |sd, host| {
+                    let a = self.0;
+                    let no_block = a.no_block.unwrap_or_else(|| $block(&a.name));
+                    sd.change(host, $verb, &a.name, no_block, a.unmask, a.unmask_runtime)
+                        .await
+                })
+                .await
             }
         }
     };
@@ -148,11 +160,11 @@ impl ExecFn for Stop {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        let no_block = self.no_block.unwrap_or_else(|| minion_unit(&self.name));
-        sd.stop(&host, &self.name, no_block).await
+        with_systemd(cx, async |sd, host| {
+            let no_block = self.no_block.unwrap_or_else(|| minion_unit(&self.name));
+            sd.stop(host, &self.name, no_block).await
+        })
+        .await
     }
 }
 
@@ -174,10 +186,7 @@ impl ExecFn for Status {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        sd.status(&host, &self.name).await
+        with_systemd(cx, async |sd, host| sd.status(host, &self.name).await).await
     }
 }
 
@@ -213,18 +222,18 @@ impl ExecFn for Enable {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        let a = self.0;
-        sd.enable(
-            &host,
-            &a.name,
-            a.no_block,
-            a.unmask,
-            a.unmask_runtime,
-            a.root.as_deref(),
-        )
+        with_systemd(cx, async |sd, host| {
+            let a = self.0;
+            sd.enable(
+                host,
+                &a.name,
+                a.no_block,
+                a.unmask,
+                a.unmask_runtime,
+                a.root.as_deref(),
+            )
+            .await
+        })
         .await
     }
 }
@@ -251,11 +260,11 @@ impl ExecFn for Disable {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        sd.disable(&host, &self.name, self.no_block, self.root.as_deref())
-            .await
+        with_systemd(cx, async |sd, host| {
+            sd.disable(host, &self.name, self.no_block, self.root.as_deref())
+                .await
+        })
+        .await
     }
 }
 
@@ -279,10 +288,10 @@ impl ExecFn for Enabled {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        sd.enabled(&host, &self.name, self.root.as_deref()).await
+        with_systemd(cx, async |sd, host| {
+            sd.enabled(host, &self.name, self.root.as_deref()).await
+        })
+        .await
     }
 }
 
@@ -303,10 +312,10 @@ impl ExecFn for Disabled {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        Ok(!sd.enabled(&host, &self.name, self.root.as_deref()).await?)
+        with_systemd(cx, async |sd, host| {
+            Ok(!sd.enabled(host, &self.name, self.root.as_deref()).await?)
+        })
+        .await
     }
 }
 
@@ -322,10 +331,7 @@ impl ExecFn for Available {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        sd.available(&host, &self.0.name).await
+        with_systemd(cx, async |sd, host| sd.available(host, &self.0.name).await).await
     }
 }
 
@@ -341,10 +347,10 @@ impl ExecFn for Missing {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        Ok(!sd.available(&host, &self.0.name).await?)
+        with_systemd(cx, async |sd, host| {
+            Ok(!sd.available(host, &self.0.name).await?)
+        })
+        .await
     }
 }
 
@@ -362,10 +368,7 @@ impl ExecFn for GetAll {
     type Output = Vec<String>;
 
     async fn call(self, cx: &Ctx) -> Result<Vec<String>, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        Systemd::detect(&host).await?;
-        Ok(get_all(&host, self.root.as_deref()))
+        with_systemd(cx, async |_, host| Ok(get_all(host, self.root.as_deref()))).await
     }
 }
 
@@ -388,11 +391,11 @@ impl ExecFn for Masked {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        sd.masked(&host, &self.name, self.runtime, self.root.as_deref())
-            .await
+        with_systemd(cx, async |sd, host| {
+            sd.masked(host, &self.name, self.runtime, self.root.as_deref())
+                .await
+        })
+        .await
     }
 }
 
@@ -412,11 +415,11 @@ impl ExecFn for Mask {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        let a = self.0;
-        sd.mask(&host, &a.name, a.runtime, a.root.as_deref()).await
+        with_systemd(cx, async |sd, host| {
+            let a = self.0;
+            sd.mask(host, &a.name, a.runtime, a.root.as_deref()).await
+        })
+        .await
     }
 }
 
@@ -427,12 +430,11 @@ impl ExecFn for Unmask {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        let a = self.0;
-        sd.unmask(&host, &a.name, a.runtime, a.root.as_deref())
-            .await
+        with_systemd(cx, async |sd, host| {
+            let a = self.0;
+            sd.unmask(host, &a.name, a.runtime, a.root.as_deref()).await
+        })
+        .await
     }
 }
 
@@ -447,10 +449,7 @@ impl ExecFn for SystemctlReload {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let sd = Systemd::detect(&host).await?;
-        sd.daemon_reload(&host).await
+        with_systemd(cx, async |sd, host| sd.daemon_reload(host).await).await
     }
 }
 
@@ -465,9 +464,7 @@ impl ExecFn for Offline {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        Ok(Systemd::detect(&host).await?.offline)
+        with_systemd(cx, async |sd, _| Ok(sd.offline)).await
     }
 }
 

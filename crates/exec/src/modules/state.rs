@@ -76,6 +76,17 @@ fn mods_of(v: &Value) -> Vec<String> {
     }
 }
 
+/// `state.apply` and `state.test`: the highstate without mods, else the
+/// named SLS files.
+fn apply_job(mods: &Value) -> Job {
+    let mods = mods_of(mods);
+    if mods.is_empty() {
+        Job::Highstate
+    } else {
+        Job::Sls(mods)
+    }
+}
+
 /// Salt's conflict check: another state run on this minion refuses this
 /// one, unless `queue` makes it wait.
 async fn wait_for_others(cx: &Ctx, queue: bool) -> Result<(), Ret<Value>> {
@@ -128,12 +139,12 @@ async fn run(
     highstate::run(cx, job, args).await
 }
 
-macro_rules! state_fn {
-    (
+macro_rules! state_fns {
+    ($(
         $(#[$doc:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }
         positional = [$($pos:literal),*], required = $req:literal, doc = $text:literal,
-        |$s:ident, $c:ident| $job:expr, exclusive = $ex:literal
-    ) => {
+        |$s:ident| $job:expr, exclusive = $ex:literal;
+    )*) => {$(
         $(#[$doc])*
         #[derive(Debug, Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -160,7 +171,6 @@ macro_rules! state_fn {
             type Output = Ret<Value>;
 
             async fn call(self, cx: &Ctx) -> Result<Ret<Value>, ExecError> {
-                let $c = cx;
                 let job = {
                     let $s = &self;
                     $job
@@ -176,106 +186,86 @@ macro_rules! state_fn {
                 run(cx, job, &common, $ex).await
             }
         }
-    };
+    )*};
 }
 
-state_fn! {
+state_fns! {
     /// `state.apply [mods] [test=True] [pillar={...}] [saltenv=...] [exclude=...]`
     Apply { mods: Value }
     positional = ["mods"], required = 0,
     doc = "Apply the highstate (no mods) or the named SLS files (comma-separated or a list). test=True only reports what would change; pillar='{\"k\": \"v\"}' overrides pillar; saltenv picks the environment; exclude leaves out SLS or IDs; queue=True waits for another state run instead of refusing.\n\nCLI Example:\n\n    salt '*' state.apply\n    salt '*' state.apply web,db test=True\n",
-    |s, _c| if mods_of(&s.mods).is_empty() { Job::Highstate } else { Job::Sls(mods_of(&s.mods)) },
-    exclusive = true
-}
+    |s| apply_job(&s.mods),
+    exclusive = true;
 
-state_fn! {
     /// `state.sls mods [test=True] ...`
     Sls { mods: Value }
     positional = ["mods"], required = 1,
     doc = "Apply the named SLS files (comma-separated or a list) from saltenv (default base).\n\nCLI Example:\n\n    salt '*' state.sls core,edit.vim test=True\n",
-    |s, _c| Job::Sls(mods_of(&s.mods)),
-    exclusive = true
-}
+    |s| Job::Sls(mods_of(&s.mods)),
+    exclusive = true;
 
-state_fn! {
     /// `state.highstate [test=True] ...`
     Highstate {}
     positional = [], required = 0,
     doc = "Apply every SLS the top file assigns to this minion.\n\nCLI Example:\n\n    salt '*' state.highstate test=True\n",
-    |_s, _c| Job::Highstate,
-    exclusive = true
-}
+    |_s| Job::Highstate,
+    exclusive = true;
 
-state_fn! {
     /// `state.test [mods]`: `state.apply test=True`
     Test { mods: Value }
     positional = ["mods"], required = 0,
     doc = "state.apply with test=True: report what would change, change nothing.\n\nCLI Example:\n\n    salt '*' state.test web\n",
-    |s, _c| if mods_of(&s.mods).is_empty() { Job::Highstate } else { Job::Sls(mods_of(&s.mods)) },
-    exclusive = true
-}
+    |s| apply_job(&s.mods),
+    exclusive = true;
 
-state_fn! {
     /// `state.show_sls mods`
     ShowSls { mods: Value }
     positional = ["mods"], required = 1,
     doc = "Show the high data the named SLS files render to (with their includes), or the render errors.\n\nCLI Example:\n\n    salt '*' state.show_sls core,edit.vim\n",
-    |s, _c| Job::ShowSls(mods_of(&s.mods)),
-    exclusive = false
-}
+    |s| Job::ShowSls(mods_of(&s.mods)),
+    exclusive = false;
 
-state_fn! {
     /// `state.show_low_sls mods`
     ShowLowSls { mods: Value }
     positional = ["mods"], required = 1,
     doc = "Show the low chunks of the named SLS files (without extend, requisite-ins and excludes, as Salt shows them).\n\nCLI Example:\n\n    salt '*' state.show_low_sls web\n",
-    |s, _c| Job::ShowLowSls(mods_of(&s.mods)),
-    exclusive = false
-}
+    |s| Job::ShowLowSls(mods_of(&s.mods)),
+    exclusive = false;
 
-state_fn! {
     /// `state.show_highstate`
     ShowHighstate {}
     positional = [], required = 0,
     doc = "Show the high data of this minion's highstate.\n\nCLI Example:\n\n    salt '*' state.show_highstate\n",
-    |_s, _c| Job::ShowHighstate,
-    exclusive = false
-}
+    |_s| Job::ShowHighstate,
+    exclusive = false;
 
-state_fn! {
     /// `state.show_lowstate`
     ShowLowstate {}
     positional = [], required = 0,
     doc = "Show the low chunks of this minion's highstate, in run order.\n\nCLI Example:\n\n    salt '*' state.show_lowstate\n",
-    |_s, _c| Job::ShowLowstate,
-    exclusive = false
-}
+    |_s| Job::ShowLowstate,
+    exclusive = false;
 
-state_fn! {
     /// `state.show_top`
     ShowTop {}
     positional = [], required = 0,
     doc = "Show the SLS names the top file assigns to this minion, per saltenv.\n\nCLI Example:\n\n    salt '*' state.show_top\n",
-    |_s, _c| Job::ShowTop,
-    exclusive = false
-}
+    |_s| Job::ShowTop,
+    exclusive = false;
 
-state_fn! {
     /// `state.sls_id id mods`
     SlsId { id_: Value, mods: Value }
     positional = ["id_", "mods"], required = 2,
     doc = "Run one state ID from the named SLS files, with whatever its requisites need.\n\nCLI Example:\n\n    salt '*' state.sls_id my_state my_module\n",
-    |s, _c| Job::SlsId { id: match &s.id_ { Value::String(x) => x.clone(), other => other.to_string() }, mods: mods_of(&s.mods) },
-    exclusive = true
-}
+    |s| Job::SlsId { id: match &s.id_ { Value::String(x) => x.clone(), other => other.to_string() }, mods: mods_of(&s.mods) },
+    exclusive = true;
 
-state_fn! {
     /// `state.show_graph [mods]` (salt-rs)
     ShowGraph { mods: Value }
     positional = ["mods"], required = 0,
     doc = "Print the requisite graph of the named SLS files (or the highstate) as Graphviz DOT. A salt-rs addition.\n\nCLI Example:\n\n    salt '*' state.show_graph web --out txt\n",
-    |s, _c| Job::ShowGraph(if mods_of(&s.mods).is_empty() { None } else { Some(mods_of(&s.mods)) }),
-    exclusive = false
+    |s| Job::ShowGraph(Some(mods_of(&s.mods)).filter(|m| !m.is_empty())),
+    exclusive = false;
 }
 
 /// `state.single mod.fun name key=value...`

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::group::{self, Group, rooted, run};
+use super::group::{self, Group, on_rooted, run};
 use crate::error::py_str;
 use crate::machine::{Host, Real};
 use crate::{Ctx, ExecError, ExecFn, de};
@@ -107,13 +107,8 @@ pub(crate) fn info(host: &Host<'_>, name: &str) -> Option<Value> {
 
 /// `user.info name`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Info {
-    #[serde(deserialize_with = "de::string_like")]
-    name: String,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    root: Option<String>,
-}
+#[serde(transparent)]
+pub struct Info(group::InfoArgs);
 
 impl ExecFn for Info {
     const POSITIONAL: &'static [&'static str] = &["name", "root"];
@@ -122,9 +117,10 @@ impl ExecFn for Info {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = rooted(Host::real(&real, cx), self.root.as_deref());
-        Ok(info(&host, &self.name).unwrap_or_else(|| json!({})))
+        let a = self.0;
+        Ok(on_rooted(cx, a.root.as_deref(), |host| {
+            info(host, &a.name).unwrap_or_else(|| json!({}))
+        }))
     }
 }
 
@@ -163,12 +159,12 @@ impl ExecFn for ListUsers {
     type Output = Vec<String>;
 
     async fn call(self, cx: &Ctx) -> Result<Vec<String>, ExecError> {
-        let real = Real::new(cx);
-        let host = rooted(Host::real(&real, cx), self.root.as_deref());
-        let mut names: Vec<String> = parse_passwd(&host.read("/etc/passwd").unwrap_or_default())
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+        let mut names: Vec<String> = on_rooted(cx, self.root.as_deref(), |host| {
+            parse_passwd(&host.read("/etc/passwd").unwrap_or_default())
+                .into_iter()
+                .map(|p| p.name)
+                .collect()
+        });
         names.sort();
         Ok(names)
     }
@@ -176,14 +172,8 @@ impl ExecFn for ListUsers {
 
 /// `user.getent`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Getent {
-    #[serde(default)]
-    #[allow(dead_code)]
-    refresh: bool,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    root: Option<String>,
-}
+#[serde(transparent)]
+pub struct Getent(group::GetentArgs);
 
 impl ExecFn for Getent {
     const POSITIONAL: &'static [&'static str] = &["refresh", "root"];
@@ -192,12 +182,12 @@ impl ExecFn for Getent {
     type Output = Vec<Value>;
 
     async fn call(self, cx: &Ctx) -> Result<Vec<Value>, ExecError> {
-        let real = Real::new(cx);
-        let host = rooted(Host::real(&real, cx), self.root.as_deref());
-        Ok(parse_passwd(&host.read("/etc/passwd").unwrap_or_default())
-            .iter()
-            .filter_map(|p| info(&host, &p.name))
-            .collect())
+        Ok(on_rooted(cx, self.0.root.as_deref(), |host| {
+            parse_passwd(&host.read("/etc/passwd").unwrap_or_default())
+                .iter()
+                .filter_map(|p| info(host, &p.name))
+                .collect()
+        }))
     }
 }
 

@@ -3,7 +3,7 @@
 //! paths versus `salt://` URLs), rendering file names for `template=`,
 //! listings, and atomic writes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
@@ -52,6 +52,34 @@ pub(super) fn parse_url(s: &str) -> Result<SaltUrl, ExecError> {
     SaltUrl::parse(s).map_err(|e| ExecError::invocation(e.to_string()))
 }
 
+/// `path` as a salt:// URL, and the saltenv to read it from: the URL's
+/// `?saltenv=` over `env`.
+pub(super) fn url_and_env(path: &str, env: &Saltenv) -> Result<(SaltUrl, Saltenv), ExecError> {
+    let url = parse_url(path)?;
+    let env = url.saltenv_or(env).clone();
+    Ok((url, env))
+}
+
+/// Caches `url` (its `?saltenv=` over `env`) from the file server; `None`,
+/// logged as Salt logs it, when the server has no such file. `path` is the
+/// argument as given, for the log.
+pub(super) async fn cache_salt(
+    cx: &Ctx,
+    url: &SaltUrl,
+    env: &Saltenv,
+    path: &str,
+) -> Result<Option<PathBuf>, ExecError> {
+    let env = url.saltenv_or(env).clone();
+    let got = client(cx)?
+        .cache_file(&env, &url.path, None)
+        .await
+        .map_err(client_err)?;
+    if got.is_none() {
+        tracing::error!("Unable to cache file '{path}' from saltenv '{env}'.");
+    }
+    Ok(got)
+}
+
 /// `saltenv=` with Salt's default: unset or empty means `base`.
 pub(super) fn saltenv_arg(s: Option<&str>) -> Result<Saltenv, ExecError> {
     match s {
@@ -90,9 +118,45 @@ pub(super) fn dest_for(dest: &str, path: &SafeRelPath) -> String {
     }
 }
 
+/// The arguments `cp.get_file` and `cp.get_dir` share, read in Salt's
+/// order: the file client, `gzip=`, and the source URL, the saltenv to read
+/// it from and the destination, after `template=`.
+pub(super) struct Copy<'c> {
+    pub files: &'c FileClient,
+    pub gzip: Option<GzipLevel>,
+    pub url: SaltUrl,
+    pub env: Saltenv,
+    pub dest: String,
+}
+
+impl<'c> Copy<'c> {
+    pub async fn new(
+        cx: &'c Ctx,
+        saltenv: Option<&str>,
+        gzip: Option<&Value>,
+        template: Option<&str>,
+        pillar: Option<Map<String, Value>>,
+        path: String,
+        dest: String,
+    ) -> Result<Self, ExecError> {
+        let files = client(cx)?;
+        let env = saltenv_arg(saltenv)?;
+        let gzip = gzip_arg(gzip)?;
+        let (path, dest) = render_names(cx, &env, template, pillar, path, dest).await?;
+        let (url, env) = url_and_env(&path, &env)?;
+        Ok(Self {
+            files,
+            gzip,
+            url,
+            env,
+            dest,
+        })
+    }
+}
+
 /// `template=jinja` on `cp.get_file` / `cp.get_dir`: renders the source and
 /// destination names (not the file) with grains, pillar and saltenv.
-pub(super) async fn render_names(
+async fn render_names(
     cx: &Ctx,
     env: &Saltenv,
     template: Option<&str>,

@@ -5,7 +5,10 @@
 use serde_json::{Map, Value, json};
 
 use super::version::{Scheme, compare, split_comparison};
-use super::{Changes, InstallReq, PkgList, Targets, compare_dicts, nested_errors, scoped};
+use super::{
+    Changes, InstallReq, PkgList, Targets, candidates, compare_dicts, nested_errors,
+    no_version_match, scoped,
+};
 use crate::ExecError;
 use crate::machine::Host;
 
@@ -294,26 +297,11 @@ pub(crate) async fn install(
                 };
                 let mut v = version.trim_start_matches('=').to_owned();
                 if comparing.contains(name) {
-                    let cands: Vec<String> = available
-                        .get(name)
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|x| x.as_str().map(String::from))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let cands = candidates(&available, name);
                     match match_version(&v, &cands, req.ignore_epoch) {
                         Some(m) => v = m,
                         None => {
-                            errors.push(format!(
-                                "No version matching '{name}{v}' could be found (available: {})",
-                                if cands.is_empty() {
-                                    "None".to_owned()
-                                } else {
-                                    cands.join(", ")
-                                }
-                            ));
+                            errors.push(no_version_match(name, &v, &cands));
                             continue;
                         }
                     }

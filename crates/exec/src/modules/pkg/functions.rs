@@ -6,10 +6,10 @@ use serde_json::{Map, Value, json};
 
 use super::{
     Backend, InstallReq, PkgList, Targets, apt, cache_sources, normalize_name, repack, str_list,
-    version, yum,
+    version, with_backend, yum,
 };
 use crate::error::py_str;
-use crate::machine::{Host, Real};
+use crate::machine::Host;
 use crate::{Ctx, ExecError, ExecFn, de};
 
 fn yes() -> bool {
@@ -60,20 +60,20 @@ impl ExecFn for ListPkgs {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let b = Backend::detect(&host)?;
-        let which = if self.removed {
-            apt::Which::Removed
-        } else if self.purge_desired {
-            apt::Which::PurgeDesired
-        } else {
-            apt::Which::Installed
-        };
-        Ok(shape(
-            installed(&host, b, which).await?,
-            self.versions_as_list,
-        ))
+        with_backend(cx, async |host, b| {
+            let which = if self.removed {
+                apt::Which::Removed
+            } else if self.purge_desired {
+                apt::Which::PurgeDesired
+            } else {
+                apt::Which::Installed
+            };
+            Ok(shape(
+                installed(host, b, which).await?,
+                self.versions_as_list,
+            ))
+        })
+        .await
     }
 }
 
@@ -96,35 +96,35 @@ impl ExecFn for Version {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let b = Backend::detect(&host)?;
-        let pkgs = installed(&host, b, apt::Which::Installed).await?;
-        let mut ret = Map::new();
-        let mut glob = false;
-        for n in self.args.iter().map(py_str) {
-            if n.contains('*') {
-                glob = true;
-                for (k, v) in pkgs.iter().filter(|(k, _)| crate::registry::fnmatch(&n, k)) {
-                    ret.insert(k.clone(), json!(v));
+        with_backend(cx, async |host, b| {
+            let pkgs = installed(host, b, apt::Which::Installed).await?;
+            let mut ret = Map::new();
+            let mut glob = false;
+            for n in self.args.iter().map(py_str) {
+                if n.contains('*') {
+                    glob = true;
+                    for (k, v) in pkgs.iter().filter(|(k, _)| crate::registry::fnmatch(&n, k)) {
+                        ret.insert(k.clone(), json!(v));
+                    }
+                } else {
+                    ret.insert(n.clone(), json!(pkgs.get(&n).cloned().unwrap_or_default()));
                 }
-            } else {
-                ret.insert(n.clone(), json!(pkgs.get(&n).cloned().unwrap_or_default()));
             }
-        }
-        if !self.versions_as_list {
-            for v in ret.values_mut() {
-                let joined = v
-                    .as_array()
-                    .map(|a| a.iter().map(py_str).collect::<Vec<_>>().join(","))
-                    .unwrap_or_default();
-                *v = Value::String(joined);
+            if !self.versions_as_list {
+                for v in ret.values_mut() {
+                    let joined = v
+                        .as_array()
+                        .map(|a| a.iter().map(py_str).collect::<Vec<_>>().join(","))
+                        .unwrap_or_default();
+                    *v = Value::String(joined);
+                }
             }
-        }
-        if ret.len() == 1 && !glob {
-            return Ok(ret.into_iter().next().map(|(_, v)| v).unwrap_or(json!("")));
-        }
-        Ok(Value::Object(ret))
+            if ret.len() == 1 && !glob {
+                return Ok(ret.into_iter().next().map(|(_, v)| v).unwrap_or(json!("")));
+            }
+            Ok(Value::Object(ret))
+        })
+        .await
     }
 }
 
@@ -155,38 +155,38 @@ impl ExecFn for LatestVersion {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let b = Backend::detect(&host)?;
-        let names: Vec<String> = self.args.iter().map(py_str).collect();
-        if names.is_empty() {
-            return Ok(json!(""));
-        }
-        let ret = match b {
-            Backend::Apt => {
-                apt::latest_version(
-                    &host,
-                    &names,
-                    self.refresh,
-                    self.show_installed,
-                    self.fromrepo.as_deref(),
-                )
-                .await?
+        with_backend(cx, async |host, b| {
+            let names: Vec<String> = self.args.iter().map(py_str).collect();
+            if names.is_empty() {
+                return Ok(json!(""));
             }
-            Backend::Yum => {
-                let req = InstallReq {
-                    fromrepo: self.fromrepo.clone(),
-                    enablerepo: str_list(&self.enablerepo),
-                    disablerepo: str_list(&self.disablerepo),
-                    ..InstallReq::default()
-                };
-                yum::latest_version(&host, &names, self.refresh, &yum::options(&req)).await?
+            let ret = match b {
+                Backend::Apt => {
+                    apt::latest_version(
+                        host,
+                        &names,
+                        self.refresh,
+                        self.show_installed,
+                        self.fromrepo.as_deref(),
+                    )
+                    .await?
+                }
+                Backend::Yum => {
+                    let req = InstallReq {
+                        fromrepo: self.fromrepo.clone(),
+                        enablerepo: str_list(&self.enablerepo),
+                        disablerepo: str_list(&self.disablerepo),
+                        ..InstallReq::default()
+                    };
+                    yum::latest_version(host, &names, self.refresh, &yum::options(&req)).await?
+                }
+            };
+            if names.len() == 1 {
+                return Ok(ret.get(&names[0]).cloned().unwrap_or(json!("")));
             }
-        };
-        if names.len() == 1 {
-            return Ok(ret.get(&names[0]).cloned().unwrap_or(json!("")));
-        }
-        Ok(Value::Object(ret))
+            Ok(Value::Object(ret))
+        })
+        .await
     }
 }
 
@@ -208,13 +208,12 @@ impl ExecFn for UpgradeAvailable {
     type Output = bool;
 
     async fn call(self, cx: &Ctx) -> Result<bool, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
         let names = vec![self.name.clone()];
-        let ret = match Backend::detect(&host)? {
-            Backend::Apt => apt::latest_version(&host, &names, true, false, None).await?,
-            Backend::Yum => yum::latest_version(&host, &names, true, &[]).await?,
-        };
+        let ret = with_backend(cx, async |host, b| match b {
+            Backend::Apt => apt::latest_version(host, &names, true, false, None).await,
+            Backend::Yum => yum::latest_version(host, &names, true, &[]).await,
+        })
+        .await?;
         Ok(ret
             .get(&self.name)
             .and_then(Value::as_str)
@@ -243,12 +242,11 @@ impl ExecFn for RefreshDb {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        match Backend::detect(&host)? {
-            Backend::Apt => apt::refresh_db(&host).await,
-            Backend::Yum => yum::refresh_db(&host, &[]).await,
-        }
+        with_backend(cx, async |host, b| match b {
+            Backend::Apt => apt::refresh_db(host).await,
+            Backend::Yum => yum::refresh_db(host, &[]).await,
+        })
+        .await
     }
 }
 
@@ -307,58 +305,58 @@ impl ExecFn for Install {
             Some(s) if !s.is_empty() => Some(cache_sources(cx, s, &saltenv).await?),
             _ => None,
         };
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let b = Backend::detect(&host)?;
-        let version = if self.version.is_null() {
-            None
-        } else {
-            Some(py_str(&self.version))
-        };
-        let norm = |n: &str| {
-            if self.normalize {
-                normalize_name(&host, b, n)
+        with_backend(cx, async |host, b| {
+            let version = if self.version.is_null() {
+                None
             } else {
-                n.to_owned()
-            }
-        };
-        let targets = if let (Some(p), Some(_)) = (&self.pkgs, &self.sources) {
-            let _ = p;
-            return Err(ExecError::invocation(
-                "Only one of \"pkgs\" and \"sources\" can be used.",
-            ));
-        } else if let Some(p) = self.pkgs.as_ref().filter(|p| !p.is_empty()) {
-            Targets::Repo(repack(p, norm)?)
-        } else if let Some(c) = cached {
-            Targets::Files(c.into_iter().map(|(_, p)| p).collect())
-        } else if let Some(n) = &self.name {
-            Targets::Repo(n.split(',').map(|x| (norm(x), version.clone())).collect())
-        } else {
-            return Ok(json!({}));
-        };
-        let req = InstallReq {
-            name: self.name.clone(),
-            version,
-            pkgs: self.pkgs.clone(),
-            refresh: self.refresh,
-            fromrepo: self.fromrepo.clone(),
-            skip_verify: self.skip_verify,
-            reinstall: self.reinstall,
-            ignore_epoch: self.ignore_epoch,
-            install_recommends: self.install_recommends,
-            only_upgrade: self.only_upgrade,
-            force_yes: self.force_yes,
-            force_conf_new: self.force_conf_new,
-            enablerepo: str_list(&self.enablerepo),
-            disablerepo: str_list(&self.disablerepo),
-            disableexcludes: self.disableexcludes.clone(),
-            setopt: str_list(&self.setopt),
-        };
-        let changes = match b {
-            Backend::Apt => apt::install(&host, &req, targets).await?,
-            Backend::Yum => yum::install(&host, &req, targets).await?,
-        };
-        Ok(Value::Object(changes))
+                Some(py_str(&self.version))
+            };
+            let norm = |n: &str| {
+                if self.normalize {
+                    normalize_name(host, b, n)
+                } else {
+                    n.to_owned()
+                }
+            };
+            let targets = if let (Some(p), Some(_)) = (&self.pkgs, &self.sources) {
+                let _ = p;
+                return Err(ExecError::invocation(
+                    "Only one of \"pkgs\" and \"sources\" can be used.",
+                ));
+            } else if let Some(p) = self.pkgs.as_ref().filter(|p| !p.is_empty()) {
+                Targets::Repo(repack(p, norm)?)
+            } else if let Some(c) = cached {
+                Targets::Files(c.into_iter().map(|(_, p)| p).collect())
+            } else if let Some(n) = &self.name {
+                Targets::Repo(n.split(',').map(|x| (norm(x), version.clone())).collect())
+            } else {
+                return Ok(json!({}));
+            };
+            let req = InstallReq {
+                name: self.name.clone(),
+                version,
+                pkgs: self.pkgs.clone(),
+                refresh: self.refresh,
+                fromrepo: self.fromrepo.clone(),
+                skip_verify: self.skip_verify,
+                reinstall: self.reinstall,
+                ignore_epoch: self.ignore_epoch,
+                install_recommends: self.install_recommends,
+                only_upgrade: self.only_upgrade,
+                force_yes: self.force_yes,
+                force_conf_new: self.force_conf_new,
+                enablerepo: str_list(&self.enablerepo),
+                disablerepo: str_list(&self.disablerepo),
+                disableexcludes: self.disableexcludes.clone(),
+                setopt: str_list(&self.setopt),
+            };
+            let changes = match b {
+                Backend::Apt => apt::install(host, &req, targets).await?,
+                Backend::Yum => yum::install(host, &req, targets).await?,
+            };
+            Ok(Value::Object(changes))
+        })
+        .await
     }
 }
 
@@ -404,14 +402,14 @@ impl ExecFn for Remove {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let b = Backend::detect(&host)?;
-        let t = self.targets(&host, b)?;
-        match b {
-            Backend::Apt => apt::remove(&host, &t, false).await,
-            Backend::Yum => yum::remove(&host, &t).await,
-        }
+        with_backend(cx, async |host, b| {
+            let t = self.targets(host, b)?;
+            match b {
+                Backend::Apt => apt::remove(host, &t, false).await,
+                Backend::Yum => yum::remove(host, &t).await,
+            }
+        })
+        .await
     }
 }
 
@@ -422,14 +420,14 @@ impl ExecFn for Purge {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let b = Backend::detect(&host)?;
-        let t = self.0.targets(&host, b)?;
-        match b {
-            Backend::Apt => apt::remove(&host, &t, true).await,
-            Backend::Yum => yum::remove(&host, &t).await,
-        }
+        with_backend(cx, async |host, b| {
+            let t = self.0.targets(host, b)?;
+            match b {
+                Backend::Apt => apt::remove(host, &t, true).await,
+                Backend::Yum => yum::remove(host, &t).await,
+            }
+        })
+        .await
     }
 }
 
@@ -455,15 +453,15 @@ impl ExecFn for VersionCmp {
     type Output = i64;
 
     async fn call(self, cx: &Ctx) -> Result<i64, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let b = Backend::detect(&host)?;
-        Ok(i64::from(version::version_cmp(
-            b.scheme(),
-            &self.pkg1,
-            &self.pkg2,
-            self.ignore_epoch,
-        )))
+        with_backend(cx, async |_, b| {
+            Ok(i64::from(version::version_cmp(
+                b.scheme(),
+                &self.pkg1,
+                &self.pkg2,
+                self.ignore_epoch,
+            )))
+        })
+        .await
     }
 }
 
@@ -484,13 +482,12 @@ impl ExecFn for ListRepoPkgs {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
         let names: Vec<String> = self.args.iter().map(py_str).collect();
-        let m = match Backend::detect(&host)? {
-            Backend::Apt => apt::list_repo_pkgs(&host, &names).await?,
-            Backend::Yum => yum::list_repo_pkgs(&host, &names, &[]).await?,
-        };
+        let m = with_backend(cx, async |host, b| match b {
+            Backend::Apt => apt::list_repo_pkgs(host, &names).await,
+            Backend::Yum => yum::list_repo_pkgs(host, &names, &[]).await,
+        })
+        .await?;
         Ok(Value::Object(m))
     }
 }
@@ -510,9 +507,6 @@ impl ExecFn for NormalizeName {
     type Output = String;
 
     async fn call(self, cx: &Ctx) -> Result<String, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        let b = Backend::detect(&host)?;
-        Ok(normalize_name(&host, b, &self.name))
+        with_backend(cx, async |host, b| Ok(normalize_name(host, b, &self.name))).await
     }
 }

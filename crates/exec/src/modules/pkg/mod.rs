@@ -306,6 +306,44 @@ fn cache_file<'a>(
     Box::pin(async move { Ok(call?.call(cx).await) })
 }
 
+/// The versions of `name` in `available` (what `list_repo_pkgs` returns).
+pub(crate) fn candidates(available: &Map<String, Value>, name: &str) -> Vec<String> {
+    available
+        .get(name)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Salt's error for a version comparison (`>=1.2`) that none of `cands`
+/// satisfies.
+pub(crate) fn no_version_match(name: &str, v: &str, cands: &[String]) -> String {
+    format!(
+        "No version matching '{name}{v}' could be found (available: {})",
+        if cands.is_empty() {
+            "None".to_owned()
+        } else {
+            cands.join(", ")
+        }
+    )
+}
+
+/// Runs `f` with this machine and its package manager; fails as
+/// [`Backend::detect`] does when there is none.
+pub(crate) async fn with_backend<T>(
+    cx: &Ctx,
+    f: impl AsyncFnOnce(&Host<'_>, Backend) -> Result<T, ExecError>,
+) -> Result<T, ExecError> {
+    let real = crate::machine::Real::new(cx);
+    let host = Host::real(&real, cx);
+    let backend = Backend::detect(&host)?;
+    f(&host, backend).await
+}
+
 /// Reads a string, list or comma-separated string as a list of strings.
 pub(crate) fn str_list(v: &Value) -> Vec<String> {
     match v {

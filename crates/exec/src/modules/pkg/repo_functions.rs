@@ -5,8 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Backend, apt_repo, yum_repo};
-use crate::machine::{Host, Real};
+use super::{Backend, apt_repo, with_backend, yum_repo};
 use crate::{Ctx, ExecError, ExecFn, de};
 
 /// `pkg.list_repos`
@@ -26,19 +25,20 @@ impl ExecFn for ListRepos {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        Ok(Value::Object(match Backend::detect(&host)? {
-            Backend::Apt => apt_repo::list_repos(&host),
-            Backend::Yum => yum_repo::list_repos(&host, self.basedir.as_deref()),
-        }))
+        with_backend(cx, async |host, b| {
+            Ok(Value::Object(match b {
+                Backend::Apt => apt_repo::list_repos(host),
+                Backend::Yum => yum_repo::list_repos(host, self.basedir.as_deref()),
+            }))
+        })
+        .await
     }
 }
 
-/// `pkg.get_repo repo`
+/// The arguments of `pkg.get_repo` and `pkg.del_repo`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GetRepo {
+pub struct RepoArgs {
     #[serde(deserialize_with = "de::string_like")]
     repo: String,
     #[serde(default, deserialize_with = "de::opt_string_like")]
@@ -46,6 +46,11 @@ pub struct GetRepo {
     #[allow(dead_code)]
     kwargs: Map<String, Value>,
 }
+
+/// `pkg.get_repo repo`
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct GetRepo(RepoArgs);
 
 impl ExecFn for GetRepo {
     const POSITIONAL: &'static [&'static str] = &["repo", "basedir"];
@@ -55,16 +60,12 @@ impl ExecFn for GetRepo {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        match Backend::detect(&host)? {
-            Backend::Apt => apt_repo::get_repo(&host, &self.repo),
-            Backend::Yum => Ok(yum_repo::get_repo(
-                &host,
-                &self.repo,
-                self.basedir.as_deref(),
-            )),
-        }
+        let a = self.0;
+        with_backend(cx, async |host, b| match b {
+            Backend::Apt => apt_repo::get_repo(host, &a.repo),
+            Backend::Yum => Ok(yum_repo::get_repo(host, &a.repo, a.basedir.as_deref())),
+        })
+        .await
     }
 }
 
@@ -115,26 +116,18 @@ impl ExecFn for ModRepo {
     type Output = Value;
 
     async fn call(self, cx: &Ctx) -> Result<Value, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        match Backend::detect(&host)? {
-            Backend::Apt => apt_repo::mod_repo(&host, &self.repo, &self.kwargs, self.aptkey).await,
-            Backend::Yum => yum_repo::mod_repo(&host, &self.repo, &self.kwargs),
-        }
+        with_backend(cx, async |host, b| match b {
+            Backend::Apt => apt_repo::mod_repo(host, &self.repo, &self.kwargs, self.aptkey).await,
+            Backend::Yum => yum_repo::mod_repo(host, &self.repo, &self.kwargs),
+        })
+        .await
     }
 }
 
 /// `pkg.del_repo repo`
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DelRepo {
-    #[serde(deserialize_with = "de::string_like")]
-    repo: String,
-    #[serde(default, deserialize_with = "de::opt_string_like")]
-    basedir: Option<String>,
-    #[allow(dead_code)]
-    kwargs: Map<String, Value>,
-}
+#[serde(transparent)]
+pub struct DelRepo(RepoArgs);
 
 impl ExecFn for DelRepo {
     const POSITIONAL: &'static [&'static str] = &["repo", "basedir"];
@@ -144,11 +137,11 @@ impl ExecFn for DelRepo {
     type Output = String;
 
     async fn call(self, cx: &Ctx) -> Result<String, ExecError> {
-        let real = Real::new(cx);
-        let host = Host::real(&real, cx);
-        match Backend::detect(&host)? {
-            Backend::Apt => apt_repo::del_repo(&host, &self.repo),
-            Backend::Yum => yum_repo::del_repo(&host, &self.repo, self.basedir.as_deref()),
-        }
+        let a = self.0;
+        with_backend(cx, async |host, b| match b {
+            Backend::Apt => apt_repo::del_repo(host, &a.repo),
+            Backend::Yum => yum_repo::del_repo(host, &a.repo, a.basedir.as_deref()),
+        })
+        .await
     }
 }

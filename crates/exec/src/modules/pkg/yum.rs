@@ -7,7 +7,10 @@
 use serde_json::{Map, Value, json};
 
 use super::version::{Scheme, compare, rpm_evr_cmp, split_comparison};
-use super::{Changes, InstallReq, PkgList, Targets, compare_dicts, nested_errors, scoped};
+use super::{
+    Changes, InstallReq, PkgList, Targets, candidates, compare_dicts, nested_errors,
+    no_version_match, scoped,
+};
 use crate::ExecError;
 use crate::machine::Host;
 
@@ -327,15 +330,7 @@ pub(crate) async fn install(
                     }
                     continue;
                 };
-                let cands: Vec<String> = available
-                    .get(name)
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let cands = candidates(&available, name);
                 let mut v = version.trim_start_matches('=').to_owned();
                 if v.starts_with(['<', '>']) {
                     let (op, want) = split_comparison(&v);
@@ -345,14 +340,7 @@ pub(crate) async fn install(
                     {
                         Some(m) => v = m.clone(),
                         None => {
-                            errors.push(format!(
-                                "No version matching '{name}{v}' could be found (available: {})",
-                                if cands.is_empty() {
-                                    "None".to_owned()
-                                } else {
-                                    cands.join(", ")
-                                }
-                            ));
+                            errors.push(no_version_match(name, &v, &cands));
                             continue;
                         }
                     }
