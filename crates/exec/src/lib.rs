@@ -24,7 +24,7 @@ pub mod master;
 pub mod modules;
 pub mod pillar_host;
 mod registry;
-mod shlex;
+use salt_state::shlex;
 
 use std::sync::Arc;
 

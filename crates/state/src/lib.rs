@@ -57,6 +57,7 @@ mod module;
 mod pyrepr;
 mod registry;
 mod run;
+pub mod shlex;
 pub mod states;
 mod tags;
 pub mod top;

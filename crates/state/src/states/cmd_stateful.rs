@@ -125,57 +125,7 @@ fn is_true(v: Value) -> Result<bool, StateError> {
 /// POSIX shell words as Python's `shlex.split` gives them; `None` on an
 /// unclosed quote or a trailing backslash.
 pub(crate) fn shell_words(s: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '\\' => {
-                cur.push(chars.next()?);
-                in_word = true;
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        c => cur.push(c),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => {
-                            let n = chars.next()?;
-                            if !matches!(n, '\\' | '"' | '$' | '`' | '\n') {
-                                cur.push('\\');
-                            }
-                            cur.push(n);
-                        }
-                        c => cur.push(c),
-                    }
-                }
-            }
-            c => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Some(words)
+    crate::shlex::split(s).ok()
 }
 
 #[cfg(test)]

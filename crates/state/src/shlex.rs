@@ -4,6 +4,10 @@
 //! `\ " $ ` and newline, a backslash outside quotes escapes the next char.
 //! No expansion of any kind happens; `#` is an ordinary character.
 //! [`quote`] is the inverse for one word (Python's `shlex.quote`).
+//! Used by `cmd.run`/`cmd.script` (salt-exec), `cmd.run stateful` and
+//! `archive.extracted options` (here). The kernel command-line reader in
+//! salt-grains keeps its own, lenient splitter: an unclosed quote there
+//! runs to the end, as the kernel reads it, instead of being an error.
 
 /// Why a command line could not be split.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
