@@ -2,7 +2,7 @@
 //! that users see the same messages and the same retcodes (Salt's
 //! `EX_GENERIC`, 1, for all of them).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::ExecResult;
 
@@ -106,34 +106,7 @@ impl ExecError {
 
 /// A value the way Python's `str()` prints it, for messages that quote
 /// arguments (`foo=True`, `x=['a', 1]`).
-pub(crate) fn py_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => py_repr(other),
-    }
-}
-
-fn py_repr(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e16 => format!("{f:.1}"),
-            _ => n.to_string(),
-        },
-        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
-        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
-        Value::Object(m) => format!("{{{}}}", py_map_items(m)),
-    }
-}
-
-fn py_map_items(m: &Map<String, Value>) -> String {
-    m.iter()
-        .map(|(k, v)| format!("'{k}': {}", py_repr(v)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub(crate) use salt_yaml::pyrepr::str_of as py_str;
 
 #[cfg(test)]
 mod tests {
@@ -167,6 +140,7 @@ mod tests {
         assert_eq!(py_str(&json!(2.0)), "2.0");
         assert_eq!(py_str(&json!(["a", 1])), "['a', 1]");
         assert_eq!(py_str(&json!({"a": false})), "{'a': False}");
+        assert_eq!(py_str(&json!(["it's"])), "[\"it's\"]");
     }
 
     #[test]
