@@ -28,7 +28,7 @@ echo "|---|---|"
 echo "| round trip \`salt-rs '*' test.ping\`, 3 minions, median | $(pct 50) ms |"
 echo "| round trip p10 / p90 / max | $(pct 10) / $(pct 90) / $(pct 100) ms |"
 echo "| master idle RSS | $(rss "$DEMO_DIR/master/pid") MiB |"
-for i in 1 2 3; do
-  echo "| minion$i idle RSS | $(rss "$DEMO_DIR/minion$i/pid") MiB |"
+for id in k8s-master1 k8s-master2 k8s-node1; do  # scripts/demo.sh's minions
+  echo "| minion $id idle RSS | $(rss "$DEMO_DIR/$id/pid") MiB |"
 done
 echo "| rounds | $ROUNDS (after 10 warm-up) |"
