@@ -124,16 +124,19 @@ fn three_minions_apply_a_state_that_fetches_renders_and_restarts() {
     }
     lab.wait_all_answer(&IDS);
 
+    let apply_json = || {
+        lab.salt(&[
+            "web*",
+            "state.apply",
+            "--out",
+            "json",
+            "--static",
+            "-t",
+            "60",
+        ])
+    };
     // First run: everything changes, and the watch restarts the service.
-    let out = lab.salt(&[
-        "web*",
-        "state.apply",
-        "--out",
-        "json",
-        "--static",
-        "-t",
-        "60",
-    ]);
+    let out = apply_json();
     assert_eq!(out.code, 0, "{out:?}");
     for (id, host) in IDS.iter().zip(&hosts) {
         let r = results(&out, id);
@@ -180,15 +183,7 @@ fn three_minions_apply_a_state_that_fetches_renders_and_restarts() {
     }
 
     // Second run: nothing to do anywhere.
-    let out = lab.salt(&[
-        "web*",
-        "state.apply",
-        "--out",
-        "json",
-        "--static",
-        "-t",
-        "60",
-    ]);
+    let out = apply_json();
     assert_eq!(out.code, 0, "{out:?}");
     for id in IDS {
         for (tag, v) in results(&out, id) {

@@ -6,20 +6,16 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_salt-rs-call");
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/cp.get_dir.txt");
 
 /// A config dir, a file root with the salt-reference `keepalived/` files,
 /// and a root_dir for the minion cache.
 fn lab() -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
+    let t = common::minion_dir();
     let base = t.path();
-    fs::create_dir_all(base.join("conf")).unwrap();
-    fs::write(
-        base.join("conf/minion"),
-        format!("root_dir: {}\nid: minion1\n", base.join("root").display()),
-    )
-    .unwrap();
     fs::create_dir_all(base.join("srv/keepalived")).unwrap();
     fs::write(
         base.join("srv/keepalived/init.sls"),

@@ -7,19 +7,15 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_salt-rs-call");
 
 /// A config dir, a file root with one SLS, and a pillar whose top-level
 /// key appears twice (a YAML error Salt reports as a conflicting ID).
 fn lab() -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
+    let t = common::minion_dir();
     let base = t.path();
-    fs::create_dir_all(base.join("conf")).unwrap();
-    fs::write(
-        base.join("conf/minion"),
-        format!("root_dir: {}\nid: minion1\n", base.join("root").display()),
-    )
-    .unwrap();
     fs::create_dir_all(base.join("srv/web")).unwrap();
     fs::write(base.join("srv/web/init.sls"), "web:\n  test.nop: []\n").unwrap();
     fs::create_dir_all(base.join("pillar")).unwrap();
