@@ -50,7 +50,6 @@
 pub mod compiler;
 mod error;
 mod fields;
-mod fnmatch;
 pub mod graph;
 mod keywords;
 mod module;
@@ -69,7 +68,6 @@ pub use compiler::{
 };
 pub use error::{CompileError, CompileErrors};
 pub use fields::field_names;
-pub use fnmatch::fnmatch;
 pub use module::{CallReturn, Exec, Reqs, RunCtx, Running, StateError, StateFn, StateReturn};
 pub use registry::{StateCall, bind_state, has_state, list_states, state_doc};
 pub use run::{RunOptions, run_chunks, run_chunks_with_id, run_high, run_succeeded};

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::high::{HighData, env_of, first_key};
 use crate::error::CompileError;
-use crate::fnmatch::fnmatch;
 use crate::keywords::is_requisite;
+use salt_target::fnmatchcase as fnmatch;
 
 /// Merges `__extend__` into the states (Salt's `reconcile_extend`). With
 /// `strict`, a target found by `name:` must also declare the module.

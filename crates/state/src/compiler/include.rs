@@ -11,7 +11,7 @@ use super::sls::{
     SlsCompiler, handle_exclude, handle_extend, handle_state_decls, merge_included_states,
 };
 use crate::error::CompileError;
-use crate::fnmatch::fnmatch;
+use salt_target::fnmatchcase as fnmatch;
 
 impl SlsCompiler<'_> {
     /// Renders `sls` in `saltenv` and everything it includes. `mods` holds

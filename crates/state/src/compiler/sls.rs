@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::high::{HighData, first_key};
 use crate::error::CompileError;
-use crate::fnmatch::fnmatch;
+use salt_target::fnmatchcase as fnmatch;
 
 /// Where SLS files come from: the file server plus the renderer.
 pub trait SlsSource {

@@ -11,11 +11,11 @@ use serde_json::{Map, Number, Value, json};
 
 use super::Runner;
 use crate::LowChunk;
-use crate::fnmatch::fnmatch;
 use crate::module::{Reqs, RunCtx};
 use crate::pyrepr::{py_repr, py_str, py_type_name};
 use crate::registry::{bind_state, has_state, required_params};
 use crate::value::truthy;
+use salt_target::fnmatchcase as fnmatch;
 
 /// `retry: attempts:` beyond this count as this (each attempt nests a
 /// call, as in Salt).

@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use super::Runner;
 use crate::LowChunk;
-use crate::fnmatch::fnmatch;
 use crate::registry::has_state;
 use crate::value::truthy;
+use salt_target::fnmatchcase as fnmatch;
 
 /// What a chunk's requisites say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

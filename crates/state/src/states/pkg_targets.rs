@@ -199,7 +199,7 @@ pub(crate) fn fulfills(
             };
             let ign = ignore_epoch
                 .unwrap_or(!op.contains('<') && !op.contains('>') && !ver.contains(':'));
-            (op == "==" && crate::fnmatch(iv, ver)) || compare(cx, iv, op, ver, ign)
+            (op == "==" && salt_target::fnmatchcase(iv, ver)) || compare(cx, iv, op, ver, ign)
         })
     })
 }

@@ -13,8 +13,8 @@ use serde_json::Value;
 use super::fsops::{dirname, normpath, remove};
 use super::pyre::PyRegex;
 use crate::LowChunk;
-use crate::fnmatch::fnmatch;
 use crate::pyrepr::py_str;
+use salt_target::fnmatchcase as fnmatch;
 
 /// One directory of a walk: its path, subdirectory names, file names.
 #[derive(Debug, Clone)]
